@@ -1,0 +1,240 @@
+//! Lazy arithmetic flags: the last flag-setting operation is remembered
+//! (kind, width, operands, result) and CF/PF/AF/ZF/SF/OF are computed only
+//! when something reads them.
+
+pub const CF: u32 = 1 << 0;
+pub const PF: u32 = 1 << 2;
+pub const AF: u32 = 1 << 4;
+pub const ZF: u32 = 1 << 6;
+pub const SF: u32 = 1 << 7;
+pub const TF: u32 = 1 << 8;
+pub const IF: u32 = 1 << 9;
+pub const DF: u32 = 1 << 10;
+pub const OF: u32 = 1 << 11;
+pub const AC: u32 = 1 << 18;
+pub const ID: u32 = 1 << 21;
+/// The six arithmetic status flags.
+pub const ARITH: u32 = CF | PF | AF | ZF | SF | OF;
+
+/// Which operation produced the pending flags.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FlagOp {
+    /// Flags are materialised in `Flags::bits`.
+    None,
+    /// a + b (+ carry) = res.
+    Add,
+    /// a - b (- borrow) = res.
+    Sub,
+    /// Logical result: CF = OF = AF = 0.
+    Logic,
+    /// a + 1 = res; CF kept in `cf_in`.
+    Inc,
+    /// a - 1 = res; CF kept in `cf_in`.
+    Dec,
+}
+
+/// EFLAGS with lazily evaluated arithmetic flags.
+#[derive(Clone, Copy, Debug)]
+pub struct Flags {
+    /// Materialised flags (all of them when `op == None`, otherwise the
+    /// non-arithmetic ones).
+    pub bits: u32,
+    pub op: FlagOp,
+    /// Operand width in bytes.
+    pub size: u8,
+    pub cf_in: bool,
+    pub a: u64,
+    pub b: u64,
+    pub res: u64,
+}
+
+impl Default for Flags {
+    fn default() -> Self {
+        Flags { bits: 0x202, op: FlagOp::None, size: 4, cf_in: false, a: 0, b: 0, res: 0 }
+    }
+}
+
+/// Mask of the low `size` bytes.
+#[inline(always)]
+pub fn mask(size: u32) -> u64 {
+    if size >= 8 {
+        u64::MAX
+    } else {
+        (1u64 << (size * 8)) - 1
+    }
+}
+
+/// The sign bit of a `size`-byte value.
+#[inline(always)]
+pub fn sign_bit(size: u32) -> u64 {
+    1u64 << (size * 8 - 1)
+}
+
+/// PF, ZF and SF of a result.
+#[inline(always)]
+pub fn szp(res: u64, size: u32) -> u32 {
+    let r = res & mask(size);
+    let mut f = 0;
+    if (r as u8).count_ones() % 2 == 0 {
+        f |= PF;
+    }
+    if r == 0 {
+        f |= ZF;
+    }
+    if r & sign_bit(size) != 0 {
+        f |= SF;
+    }
+    f
+}
+
+impl Flags {
+    /// Records a flag-setting operation.
+    #[inline(always)]
+    pub fn set_lazy(&mut self, op: FlagOp, size: u32, a: u64, b: u64, res: u64) {
+        if self.op == FlagOp::None {
+            self.bits &= !ARITH;
+        }
+        self.op = op;
+        self.size = size as u8;
+        self.a = a;
+        self.b = b;
+        self.res = res;
+    }
+
+    /// Records an increment/decrement, which keeps CF.
+    #[inline(always)]
+    pub fn set_incdec(&mut self, inc: bool, size: u32, a: u64, res: u64) {
+        let cf = self.cf();
+        self.set_lazy(if inc { FlagOp::Inc } else { FlagOp::Dec }, size, a, 1, res);
+        self.cf_in = cf;
+    }
+
+    /// Arithmetic flags of the pending operation.
+    #[inline]
+    fn arith(&self) -> u32 {
+        let size = self.size as u32;
+        let m = mask(size);
+        let sb = sign_bit(size);
+        let (a, b, r) = (self.a & m, self.b & m, self.res & m);
+        let mut f = szp(r, size);
+        match self.op {
+            FlagOp::None => return self.bits & ARITH,
+            FlagOp::Add => {
+                if ((a & b) | ((a | b) & !r)) & sb != 0 {
+                    f |= CF;
+                }
+                if (a ^ r) & (b ^ r) & sb != 0 {
+                    f |= OF;
+                }
+                f |= ((a ^ b ^ r) as u32) & AF;
+            }
+            FlagOp::Sub => {
+                if ((!a & b) | ((!a | b) & r)) & sb != 0 {
+                    f |= CF;
+                }
+                if (a ^ b) & (a ^ r) & sb != 0 {
+                    f |= OF;
+                }
+                f |= ((a ^ b ^ r) as u32) & AF;
+            }
+            FlagOp::Logic => {}
+            FlagOp::Inc => {
+                if r == sb {
+                    f |= OF;
+                }
+                if r & 0xf == 0 {
+                    f |= AF;
+                }
+                if self.cf_in {
+                    f |= CF;
+                }
+            }
+            FlagOp::Dec => {
+                if r == sb - 1 {
+                    f |= OF;
+                }
+                if r & 0xf == 0xf {
+                    f |= AF;
+                }
+                if self.cf_in {
+                    f |= CF;
+                }
+            }
+        }
+        f
+    }
+
+    /// The full EFLAGS value.
+    #[inline]
+    pub fn get(&self) -> u32 {
+        if self.op == FlagOp::None {
+            self.bits
+        } else {
+            (self.bits & !ARITH) | self.arith()
+        }
+    }
+
+    /// Replaces all flags (bit 1 always reads as 1).
+    #[inline]
+    pub fn set(&mut self, v: u32) {
+        self.op = FlagOp::None;
+        self.bits = v | 2;
+    }
+
+    /// Replaces the flags selected by `which` with those of `v`.
+    #[inline]
+    pub fn set_some(&mut self, which: u32, v: u32) {
+        let cur = self.get();
+        self.set((cur & !which) | (v & which));
+    }
+
+    /// Carry flag, with a fast path for the common pending operations.
+    #[inline]
+    pub fn cf(&self) -> bool {
+        match self.op {
+            FlagOp::None => self.bits & CF != 0,
+            FlagOp::Logic => false,
+            FlagOp::Inc | FlagOp::Dec => self.cf_in,
+            _ => self.arith() & CF != 0,
+        }
+    }
+
+    /// Zero flag.
+    #[inline]
+    pub fn zf(&self) -> bool {
+        match self.op {
+            FlagOp::None => self.bits & ZF != 0,
+            _ => self.res & mask(self.size as u32) == 0,
+        }
+    }
+
+    /// Direction flag.
+    #[inline]
+    pub fn df(&self) -> bool {
+        self.bits & DF != 0
+    }
+
+    /// Evaluates condition code `cc` (0 = O ... 15 = G, the Jcc encoding order).
+    #[inline]
+    pub fn cond(&self, cc: u8) -> bool {
+        let r = match cc >> 1 {
+            2 => self.zf(),
+            1 => self.cf(),
+            _ => {
+                let f = self.get();
+                let of = f & OF != 0;
+                let sf = f & SF != 0;
+                let zf = f & ZF != 0;
+                match cc >> 1 {
+                    0 => of,
+                    3 => f & CF != 0 || zf,
+                    4 => sf,
+                    5 => f & PF != 0,
+                    6 => sf != of,
+                    _ => zf || sf != of,
+                }
+            }
+        };
+        r ^ (cc & 1 != 0)
+    }
+}

@@ -1,0 +1,318 @@
+//! The interpreter: runs decoded blocks, dispatching each instruction to its
+//! semantics in `ops/`, until something needs the operating-system layer
+//! (a system call, a fault, an illegal instruction).
+
+use crate::decode::{BlockCache, DecodeError};
+use crate::mem::{self, Fault};
+use crate::state::{CpuState, Mode};
+use iced_x86::{Instruction, Mnemonic, OpKind, Register};
+
+
+/// Why the interpreter stopped. `cpu.rip` is at the instruction that caused
+/// it, except for `Syscall` and `Breakpoint`, where it is past it (as the
+/// kernel sees it).
+#[derive(Clone, Copy, Debug)]
+pub enum Exit {
+    /// A system call instruction; rip is past it.
+    Syscall(SyscallKind),
+    /// A guest memory access faulted.
+    Fault(Fault),
+    /// Undecodable or unimplemented instruction (SIGILL).
+    Illegal { addr: u64 },
+    /// Divide error (SIGFPE, FPE_INTDIV).
+    DivideError,
+    /// `int3` (SIGTRAP).
+    Breakpoint,
+    /// General protection: privileged instruction, misaligned SSE access,
+    /// software interrupt other than 0x80 (SIGSEGV with si_addr 0).
+    GeneralProtection,
+}
+
+/// Which instruction entered the kernel: it selects the guest syscall ABI.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SyscallKind {
+    /// `int $0x80`: the i386 ABI, in either mode.
+    Int80,
+    /// `syscall` in 64-bit mode: the x86-64 ABI.
+    Syscall,
+    /// `sysenter` (i386 ABI, sixth argument at [ebp]).
+    Sysenter,
+}
+
+impl From<Fault> for Exit {
+    fn from(f: Fault) -> Self {
+        Exit::Fault(f)
+    }
+}
+
+/// Result of one instruction's semantics.
+pub type Res = Result<(), Exit>;
+
+/// The interpreter with its decoded-block cache.
+#[derive(Default)]
+pub struct Interpreter {
+    pub cache: BlockCache,
+}
+
+impl Interpreter {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Runs guest code until an exit.
+    pub fn run(&mut self, cpu: &mut CpuState) -> Exit {
+        let bitness = cpu.mode.bitness();
+        loop {
+            let block = match self.cache.get(cpu.rip, bitness) {
+                Ok(b) => b,
+                Err(DecodeError::Fetch(f)) => return Exit::Fault(f),
+                Err(DecodeError::Invalid { addr }) => return Exit::Illegal { addr },
+            };
+            for insn in block.insns.iter() {
+                let mut ex = Exec { cpu: &mut *cpu, next: insn.next_ip() };
+                if bitness == 32 {
+                    ex.next &= 0xffff_ffff;
+                }
+                match ex.exec(insn) {
+                    Ok(()) => {
+                        let next = ex.next;
+                        cpu.rip = next;
+                    }
+                    Err(e @ (Exit::Syscall(_) | Exit::Breakpoint)) => {
+                        let next = ex.next;
+                        cpu.rip = next;
+                        return e;
+                    }
+                    Err(e) => return e,
+                }
+            }
+        }
+    }
+
+    /// Executes exactly one instruction (used by tests and single-stepping).
+    pub fn step(&mut self, cpu: &mut CpuState) -> Result<(), Exit> {
+        let insn = match crate::decode::decode_one(cpu.rip, cpu.mode.bitness()) {
+            Ok(i) => i,
+            Err(DecodeError::Fetch(f)) => return Err(Exit::Fault(f)),
+            Err(DecodeError::Invalid { addr }) => return Err(Exit::Illegal { addr }),
+        };
+        let next = insn.next_ip() & cpu.addr_mask();
+        let mut ex = Exec { cpu: &mut *cpu, next };
+        let r = ex.exec(&insn);
+        let next = ex.next;
+        match r {
+            Ok(()) | Err(Exit::Syscall(_)) | Err(Exit::Breakpoint) => cpu.rip = next,
+            _ => {}
+        }
+        r
+    }
+}
+
+/// Execution context of one instruction: the CPU and the address of the
+/// next instruction (which branches overwrite).
+pub(crate) struct Exec<'a> {
+    pub cpu: &'a mut CpuState,
+    pub next: u64,
+}
+
+impl Exec<'_> {
+    /// Width in bytes of operand `n`.
+    #[inline]
+    pub fn op_size(&self, i: &Instruction, n: u32) -> u32 {
+        match i.op_kind(n) {
+            OpKind::Register => i.op_register(n).size() as u32,
+            OpKind::Memory => i.memory_size().size() as u32,
+            OpKind::Immediate8 => 1,
+            OpKind::Immediate16 => 2,
+            OpKind::Immediate32 => 4,
+            _ => 8,
+        }
+    }
+
+    /// Effective (linear) address of the instruction's memory operand.
+    #[inline]
+    pub fn ea(&self, i: &Instruction) -> u64 {
+        let base = i.memory_base();
+        let index = i.memory_index();
+        let mut a = i.memory_displacement64();
+        let mut amask = u64::MAX;
+        if base != Register::None {
+            if base == Register::RIP || base == Register::EIP {
+                if base == Register::EIP {
+                    amask = 0xffff_ffff;
+                }
+            } else {
+                a = a.wrapping_add(self.cpu.reg(base));
+                amask = crate::flags::mask(base.size() as u32);
+            }
+        }
+        if index != Register::None {
+            a = a.wrapping_add(self.cpu.reg(index).wrapping_mul(i.memory_index_scale() as u64));
+            amask = crate::flags::mask(index.size() as u32);
+        }
+        a &= amask;
+        match i.memory_segment() {
+            Register::FS => a = a.wrapping_add(self.cpu.seg_base[crate::state::FS]),
+            Register::GS => a = a.wrapping_add(self.cpu.seg_base[crate::state::GS]),
+            _ => {}
+        }
+        a & self.cpu.addr_mask()
+    }
+
+    /// Reads operand `n` (register, memory or immediate) of `size` bytes.
+    #[inline]
+    pub fn read_op(&mut self, i: &Instruction, n: u32, size: u32) -> Result<u64, Exit> {
+        Ok(match i.op_kind(n) {
+            OpKind::Register => self.cpu.reg(i.op_register(n)),
+            OpKind::Memory => mem::read(self.ea(i), size)?,
+            _ => i.immediate(n) & crate::flags::mask(size),
+        })
+    }
+
+    /// Writes operand `n` (register or memory) of `size` bytes.
+    #[inline]
+    pub fn write_op(&mut self, i: &Instruction, n: u32, size: u32, v: u64) -> Res {
+        match i.op_kind(n) {
+            OpKind::Register => self.cpu.set_reg(i.op_register(n), v),
+            OpKind::Memory => mem::write(self.ea(i), size, v)?,
+            _ => return Err(Exit::Illegal { addr: i.ip() }),
+        }
+        Ok(())
+    }
+
+    /// Read-modify-write of operand 0 with `f`; atomic when the instruction
+    /// has a lock prefix. Returns the old value.
+    #[inline]
+    pub fn rmw(&mut self, i: &Instruction, size: u32, f: impl Fn(u64) -> u64) -> Result<u64, Exit> {
+        if i.op0_kind() == OpKind::Memory {
+            let addr = self.ea(i);
+            if i.has_lock_prefix() {
+                let mut old = mem::read(addr, size)?;
+                loop {
+                    let seen = mem::cas(addr, size, old, f(old) & crate::flags::mask(size))?;
+                    if seen == old {
+                        return Ok(old);
+                    }
+                    old = seen;
+                }
+            }
+            let old = mem::read(addr, size)?;
+            mem::write(addr, size, f(old))?;
+            Ok(old)
+        } else {
+            let r = i.op0_register();
+            let old = self.cpu.reg(r);
+            self.cpu.set_reg(r, f(old));
+            Ok(old)
+        }
+    }
+
+    /// Pushes a value of `size` bytes.
+    #[inline]
+    pub fn push(&mut self, size: u32, v: u64) -> Res {
+        let sp = self.cpu.gpr[4].wrapping_sub(size as u64) & self.sp_mask();
+        mem::write(sp, size, v)?;
+        self.set_sp(sp);
+        Ok(())
+    }
+
+    /// Pops a value of `size` bytes.
+    #[inline]
+    pub fn pop(&mut self, size: u32) -> Result<u64, Exit> {
+        let sp = self.cpu.gpr[4] & self.sp_mask();
+        let v = mem::read(sp, size)?;
+        self.set_sp(sp.wrapping_add(size as u64));
+        Ok(v)
+    }
+
+    #[inline]
+    pub fn sp_mask(&self) -> u64 {
+        self.cpu.addr_mask()
+    }
+
+    #[inline]
+    pub fn set_sp(&mut self, sp: u64) {
+        match self.cpu.mode {
+            Mode::Bits32 => self.cpu.gpr[4] = sp & 0xffff_ffff,
+            Mode::Bits64 => self.cpu.gpr[4] = sp,
+        }
+    }
+
+    /// Stack operand width for push/pop of operand `n` (16-bit with 66h).
+    #[inline]
+    pub fn stack_size(&self, i: &Instruction) -> u32 {
+        let s = i.stack_pointer_increment().unsigned_abs();
+        if s == 0 {
+            self.cpu.stack_width()
+        } else {
+            s
+        }
+    }
+
+    pub fn illegal(&self, i: &Instruction) -> Exit {
+        Exit::Illegal { addr: i.ip() }
+    }
+
+    /// Dispatches one instruction to its semantics.
+    pub fn exec(&mut self, i: &Instruction) -> Res {
+        use Mnemonic::*;
+        match i.mnemonic() {
+            Add | Or | Adc | Sbb | And | Sub | Xor | Cmp | Test => self.alu2(i),
+            Inc | Dec | Neg | Not => self.alu1(i),
+            Mul | Imul => self.mul(i),
+            Div | Idiv => self.div(i),
+            Shl | Sal | Shr | Sar | Rol | Ror | Rcl | Rcr => self.shift(i),
+            Shld | Shrd => self.shift_double(i),
+            Bt | Bts | Btr | Btc => self.bit_test(i),
+            Bsf | Bsr | Tzcnt | Lzcnt | Popcnt => self.bit_scan(i),
+            Bswap => self.bswap(i),
+            Mov | Movzx | Movsx | Movsxd | Movbe | Movnti => self.mov(i),
+            Lea => self.lea(i),
+            Xchg | Xadd | Cmpxchg => self.exchange(i),
+            Cmpxchg8b | Cmpxchg16b => self.cmpxchg_wide(i),
+            Push | Pop | Pusha | Pushad | Popa | Popad | Pushf | Pushfd | Pushfq | Popf | Popfd
+            | Popfq => self.stack_op(i),
+            Enter | Leave => self.frame(i),
+            Lahf | Sahf | Clc | Stc | Cmc | Cld | Std | Cli | Sti => self.flag_op(i),
+            Cbw | Cwde | Cdqe | Cwd | Cdq | Cqo => self.sign_extend(i),
+            Cmovo | Cmovno | Cmovb | Cmovae | Cmove | Cmovne | Cmovbe | Cmova | Cmovs | Cmovns
+            | Cmovp | Cmovnp | Cmovl | Cmovge | Cmovle | Cmovg => self.cmov(i),
+            Seto | Setno | Setb | Setae | Sete | Setne | Setbe | Seta | Sets | Setns | Setp
+            | Setnp | Setl | Setge | Setle | Setg => self.setcc(i),
+            Xlatb => self.xlat(i),
+            Jmp | Call | Ret | Jo | Jno | Jb | Jae | Je | Jne | Jbe | Ja | Js | Jns | Jp | Jnp
+            | Jl | Jge | Jle | Jg | Loop | Loope | Loopne | Jcxz | Jecxz | Jrcxz => self.branch(i),
+            Movsb | Movsw | Movsd | Movsq | Cmpsb | Cmpsw | Cmpsd | Cmpsq | Scasb | Scasw
+            | Scasd | Scasq | Lodsb | Lodsw | Lodsd | Lodsq | Stosb | Stosw | Stosd | Stosq
+                if is_string_form(i) =>
+            {
+                self.string(i)
+            }
+            Daa | Das | Aaa | Aas | Aam | Aad => self.bcd(i),
+            Int | Int3 | Into | Int1 | Syscall | Sysenter | Hlt | Ud0 | Ud1 | Ud2 | Cpuid
+            | Rdtsc | Rdtscp | Nop | Pause | Lfence | Mfence | Sfence | Prefetchnta
+            | Prefetcht0 | Prefetcht1 | Prefetcht2 | Prefetchw | Endbr32 | Endbr64 | Clflush
+            | Clflushopt | Bound | In | Out | Insb | Insw | Insd | Outsb | Outsw | Outsd
+            | Iret | Iretd | Iretq | Sysexit | Sysret | Lgdt | Lidt | Wrmsr | Rdmsr | Invd
+            | Wbinvd | Rdpmc => self.system(i),
+            Salc => self.salc(i),
+            Lds | Les | Lfs | Lgs | Lss => Err(Exit::GeneralProtection),
+            _ => {
+                if i.op_kind(0) == OpKind::Register && i.op0_register().is_segment_register()
+                    || i.op_count() > 1
+                        && i.op_kind(1) == OpKind::Register
+                        && i.op1_register().is_segment_register()
+                {
+                    return self.mov(i);
+                }
+                self.simd(i)
+            }
+        }
+    }
+}
+
+/// Movsd/Cmpsd also name SSE instructions; the string forms have no
+/// register operands.
+fn is_string_form(i: &Instruction) -> bool {
+    !(0..i.op_count()).any(|n| i.op_kind(n) == OpKind::Register)
+}

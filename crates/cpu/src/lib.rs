@@ -1,0 +1,16 @@
+//! x86run-cpu: the guest x86 machine. Decoding (iced-x86) with a block cache,
+//! instruction semantics and the interpreter, guest memory access with host-MMU
+//! fault recovery. Knows nothing of Linux.
+
+pub mod cpuid;
+pub mod decode;
+pub mod fault;
+pub mod flags;
+pub mod interp;
+pub mod mem;
+mod ops;
+pub mod state;
+
+pub use interp::{Exit, Interpreter, SyscallKind};
+pub use mem::Fault;
+pub use state::{CpuState, Mode};

@@ -1,0 +1,12 @@
+//! Instruction semantics, one file per family. Each file adds methods to
+//! `interp::Exec`; `interp::Exec::exec` dispatches to them.
+
+mod alu;
+mod bcd;
+mod bit;
+mod control;
+mod data;
+mod muldiv;
+mod shift;
+mod simd;
+mod string;
