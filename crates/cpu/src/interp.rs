@@ -311,8 +311,18 @@ impl Exec<'_> {
     }
 }
 
-/// Movsd/Cmpsd also name SSE instructions; the string forms have no
-/// register operands.
+/// Movsd/Cmpsd also name SSE instructions; the string forms address
+/// memory through rsi/rdi.
 fn is_string_form(i: &Instruction) -> bool {
-    !(0..i.op_count()).any(|n| i.op_kind(n) == OpKind::Register)
+    (0..i.op_count()).any(|n| {
+        matches!(
+            i.op_kind(n),
+            OpKind::MemorySegSI
+                | OpKind::MemorySegESI
+                | OpKind::MemorySegRSI
+                | OpKind::MemoryESDI
+                | OpKind::MemoryESEDI
+                | OpKind::MemoryESRDI
+        )
+    })
 }

@@ -1,1 +1,65 @@
-fn main(){}
+//! The x86run command: parses options, loads the guest program and runs it.
+
+use clap::Parser;
+use std::ffi::OsString;
+use std::os::unix::ffi::OsStringExt;
+use x86run_linux::{Backend, Options, Process};
+
+/// Run an x86 (i386 or x86-64) Linux program.
+#[derive(Parser, Debug)]
+#[command(name = "x86run", version, about, trailing_var_arg = true)]
+struct Cli {
+    /// Print each guest system call to stderr.
+    #[arg(long)]
+    strace: bool,
+    /// argv[0] to give the guest (default: PROGRAM).
+    #[arg(long, value_name = "NAME")]
+    argv0: Option<OsString>,
+    /// System-call back end for i386 guests (default: compat where the host has it).
+    #[arg(long, value_enum)]
+    backend: Option<BackendArg>,
+    /// The program to run.
+    program: OsString,
+    /// Its arguments.
+    #[arg(allow_hyphen_values = true)]
+    args: Vec<OsString>,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum BackendArg {
+    /// The host kernel's 32-bit compat entry.
+    Compat,
+    /// Portable user-space translation to native syscalls.
+    Translate,
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let program = cli.program.to_string_lossy().into_owned();
+    let mut argv: Vec<Vec<u8>> = vec![cli.argv0.unwrap_or(cli.program.clone()).into_vec()];
+    argv.extend(cli.args.into_iter().map(|a| a.into_vec()));
+    let envp: Vec<Vec<u8>> = std::env::vars_os()
+        .map(|(k, v)| {
+            let mut e = k.into_vec();
+            e.push(b'=');
+            e.extend(v.into_vec());
+            e
+        })
+        .collect();
+    let opts = Options {
+        strace: cli.strace,
+        backend: cli.backend.map(|b| match b {
+            BackendArg::Compat => Backend::Compat,
+            BackendArg::Translate => Backend::Translate,
+        }),
+        self_exe: std::env::current_exe().unwrap_or_else(|_| "/proc/self/exe".into()),
+    };
+    match Process::new(&program, &argv, &envp, opts) {
+        Ok(mut p) => p.run(),
+        Err(e) => {
+            let msg = e.msg.strip_prefix("x86run: ").unwrap_or(&e.msg);
+            eprintln!("x86run: {msg}");
+            std::process::exit(e.status);
+        }
+    }
+}

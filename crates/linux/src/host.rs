@@ -1,0 +1,91 @@
+//! Raw host system calls: the native 64-bit entry, and (on x86-64 hosts) the
+//! kernel's 32-bit compat entry reached with `int $0x80`. Both return the
+//! kernel's raw result: a value, or -errno.
+
+use core::arch::asm;
+
+/// A native host syscall with up to six arguments.
+#[inline]
+pub fn syscall6(nr: u64, a: [u64; 6]) -> i64 {
+    let ret: i64;
+    // SAFETY: a raw syscall; the arguments are guest-provided values, and the
+    // kernel validates every pointer (guest memory is mapped at the same
+    // addresses, so a bad pointer yields -EFAULT, not emulator corruption
+    // for an i386 guest, whose pointers cannot reach emulator memory).
+    unsafe {
+        asm!(
+            "syscall",
+            inlateout("rax") nr as i64 => ret,
+            in("rdi") a[0],
+            in("rsi") a[1],
+            in("rdx") a[2],
+            in("r10") a[3],
+            in("r8") a[4],
+            in("r9") a[5],
+            lateout("rcx") _,
+            lateout("r11") _,
+            options(nostack),
+        );
+    }
+    ret
+}
+
+/// An i386 syscall through the host kernel's compat entry (`int $0x80` from
+/// this 64-bit process): the kernel converts every struct itself.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+pub fn int80(nr: u32, a: [u32; 6]) -> i64 {
+    let ret: u64;
+    // SAFETY: as for syscall6; rbx (reserved by LLVM) and rbp are saved and
+    // restored around the trap, and r8-r11 are declared clobbered.
+    unsafe {
+        asm!(
+            "xchg rbx, {a0:r}",
+            "push rbp",
+            "mov ebp, {a5:e}",
+            "int 0x80",
+            "pop rbp",
+            "xchg rbx, {a0:r}",
+            a0 = inout(reg) a[0] as u64 => _,
+            a5 = in(reg) a[5] as u64,
+            inlateout("rax") nr as u64 => ret,
+            in("rcx") a[1] as u64,
+            in("rdx") a[2] as u64,
+            in("rsi") a[3] as u64,
+            in("rdi") a[4] as u64,
+            lateout("r8") _,
+            lateout("r9") _,
+            lateout("r10") _,
+            lateout("r11") _,
+        );
+    }
+    ret as u32 as i32 as i64
+}
+
+/// Whether this host has the kernel compat entry (x86-64 hosts with IA32
+/// emulation enabled). Probed in a child process: where the entry is
+/// disabled, `int $0x80` kills the caller with SIGSEGV.
+pub fn has_compat_entry() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        // SAFETY: fork in a process that has not started other threads; the
+        // child only makes raw syscalls and exits.
+        unsafe {
+            let pid = libc::fork();
+            if pid == 0 {
+                let ok = int80(20, [0; 6]) > 0;
+                libc::_exit(if ok { 0 } else { 1 });
+            }
+            if pid < 0 {
+                return false;
+            }
+            let mut status = 0;
+            libc::waitpid(pid, &mut status, 0);
+            libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}

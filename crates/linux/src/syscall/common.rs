@@ -1,0 +1,328 @@
+//! Handlers shared by both guest ABIs: process exit, address-space calls,
+//! fork-style clone, execve (re-entering x86run), /proc/self/exe, and the
+//! calls refused because they would act on the emulator itself.
+
+use super::{Abi, EFAULT, EINVAL, ENOSYS};
+use crate::process::Process;
+use crate::signals::GuestSigaction;
+use x86run_cpu::{mem, Mode};
+
+impl Process {
+    pub(crate) fn word(&self) -> u64 {
+        if self.cpu.mode == Mode::Bits32 { 4 } else { 8 }
+    }
+
+    /// Forgets decoded code in [start, start+len).
+    pub(crate) fn code_changed(&mut self, start: u64, len: u64) {
+        self.interp.cache.invalidate(start, start.saturating_add(len));
+    }
+}
+
+pub fn exit_group(_p: &mut Process, a: &[u64; 6]) -> i64 {
+    crate::host::syscall6(libc::SYS_exit_group as u64, [a[0], 0, 0, 0, 0, 0]);
+    std::process::exit(a[0] as i32)
+}
+
+pub fn brk(p: &mut Process, a: &[u64; 6]) -> i64 {
+    p.mm.brk(a[0]) as i64
+}
+
+pub fn munmap(p: &mut Process, a: &[u64; 6]) -> i64 {
+    let r = p.mm.munmap(a[0], a[1]);
+    if r == 0 {
+        p.code_changed(a[0], a[1]);
+    }
+    r
+}
+
+pub fn mprotect(p: &mut Process, a: &[u64; 6]) -> i64 {
+    let r = p.mm.mprotect(a[0], a[1], a[2] as i32);
+    if r == 0 {
+        p.code_changed(a[0], a[1]);
+    }
+    r
+}
+
+pub fn mremap(p: &mut Process, a: &[u64; 6]) -> i64 {
+    let r = p.mm.mremap(a[0], a[1], a[2], a[3] as i32, a[4]);
+    if r >= 0 {
+        p.code_changed(a[0], a[1]);
+        p.code_changed(r as u64, a[2]);
+    }
+    r
+}
+
+/// mmap with byte offset (mmap, old i386 mmap, x86-64 mmap).
+pub fn do_mmap(p: &mut Process, addr: u64, len: u64, prot: u64, flags: u64, fd: u64, off: u64) -> i64 {
+    let fd = if p.cpu.mode == Mode::Bits32 { fd as u32 as i32 } else { fd as i32 };
+    let r = p.mm.mmap(addr, len, prot as i32, flags as i32, fd, off);
+    if r >= 0 {
+        p.code_changed(r as u64, len);
+    }
+    r
+}
+
+pub fn rseq(_p: &mut Process, _a: &[u64; 6]) -> i64 {
+    // glibc copes: restartable sequences need kernel knowledge of guest code.
+    ENOSYS
+}
+
+/// Not a warning-worthy refusal: glibc probes clone3 and falls back to clone.
+pub fn clone3(_p: &mut Process, _a: &[u64; 6]) -> i64 {
+    ENOSYS
+}
+
+/// Reads the guest's sigaltstack request and reports none installed; the
+/// host's alternate stack stays the emulator's (signal delivery to guest
+/// handlers is the signals issue).
+pub fn sigaltstack(p: &mut Process, a: &[u64; 6]) -> i64 {
+    if a[1] != 0 {
+        // ss_sp, ss_flags (SS_DISABLE), ss_size
+        let w = p.word();
+        let ok = mem::write(a[1], w as u32, 0).is_ok()
+            && mem::write(a[1] + w, 4, 2).is_ok()
+            && mem::write(a[1] + 2 * w, w as u32, 0).is_ok();
+        if !ok {
+            return EFAULT;
+        }
+    }
+    0
+}
+
+/// clone, fork and vfork, for new processes. Threads (CLONE_VM without
+/// CLONE_VFORK) are the threads issue and are refused.
+pub fn do_clone(p: &mut Process, flags: u64, stack: u64, ptid: u64, ctid: u64, tls: u64) -> i64 {
+    const CLONE_VM: u64 = 0x100;
+    const CLONE_VFORK: u64 = 0x4000;
+    const CLONE_SETTLS: u64 = 0x80000;
+    const CLONE_THREAD: u64 = 0x10000;
+    const CLONE_SIGHAND: u64 = 0x800;
+    if flags & CLONE_VM != 0 && flags & CLONE_VFORK == 0 {
+        static WARNED: std::sync::Once = std::sync::Once::new();
+        WARNED.call_once(|| eprintln!("x86run: guest threads (clone with CLONE_VM) are not supported yet"));
+        return -(libc::EAGAIN as i64);
+    }
+    // A vfork child gets its own copy of memory: it may not share ours.
+    let host_flags = flags & !(CLONE_VM | CLONE_VFORK | CLONE_SETTLS | CLONE_THREAD | CLONE_SIGHAND);
+    let r = crate::host::syscall6(libc::SYS_clone as u64, [host_flags, 0, ptid, ctid, 0, 0]);
+    if r == 0 {
+        if stack != 0 {
+            p.cpu.gpr[4] = stack;
+        }
+        if flags & CLONE_SETTLS != 0 {
+            match p.cpu.mode {
+                Mode::Bits64 => p.cpu.seg_base[x86run_cpu::state::FS] = tls,
+                Mode::Bits32 => {
+                    super::i386::set_thread_area_at(p, tls);
+                }
+            }
+        }
+    }
+    r
+}
+
+/// Reads a NULL-terminated array of guest string pointers.
+fn read_str_array(p: &Process, mut at: u64) -> Result<Vec<Vec<u8>>, i64> {
+    let mut out = Vec::new();
+    if at == 0 {
+        return Ok(out);
+    }
+    let w = p.word() as u32;
+    loop {
+        let ptr = mem::read(at, w).map_err(|_| EFAULT)?;
+        if ptr == 0 {
+            return Ok(out);
+        }
+        out.push(mem::read_cstr(ptr, 128 * 1024).map_err(|_| EFAULT)?);
+        at += w as u64;
+        if out.len() > 65536 {
+            return Err(-(libc::E2BIG as i64));
+        }
+    }
+}
+
+/// execve: a guest x86 program (or a `#!` script whose interpreter is one)
+/// is run by re-executing x86run; anything else goes to the host.
+pub fn execve(p: &mut Process, a: &[u64; 6]) -> i64 {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(path) = mem::read_cstr(a[0], 4096) else { return EFAULT };
+    let argv = match read_str_array(p, a[1]) {
+        Ok(v) => v,
+        Err(e) => return e,
+    };
+    let envp = match read_str_array(p, a[2]) {
+        Ok(v) => v,
+        Err(e) => return e,
+    };
+    let path_s = String::from_utf8_lossy(&path).into_owned();
+    let Ok(cpath) = CString::new(path.clone()) else { return EINVAL };
+    // SAFETY: access() on a NUL-terminated path.
+    if unsafe { libc::access(cpath.as_ptr(), libc::X_OK) } != 0 {
+        return -(std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EACCES) as i64);
+    }
+    let data = match std::fs::read(&path_s) {
+        Ok(d) => d,
+        Err(e) => return -(e.raw_os_error().unwrap_or(libc::EACCES) as i64),
+    };
+    // What to run under x86run: (program, argv).
+    let mut prog = path.clone();
+    let mut new_argv = argv.clone();
+    if data.starts_with(b"#!") {
+        let line_end = data.iter().position(|&b| b == b'\n').unwrap_or(data.len()).min(256);
+        let line = String::from_utf8_lossy(&data[2..line_end]).trim().to_string();
+        let mut parts = line.splitn(2, [' ', '\t']);
+        let interp = parts.next().unwrap_or("").to_string();
+        let optarg = parts.next().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+        if interp.is_empty() {
+            return -(libc::ENOEXEC as i64);
+        }
+        let mut v = vec![interp.clone().into_bytes()];
+        if let Some(o) = optarg {
+            v.push(o.into_bytes());
+        }
+        v.push(path.clone());
+        v.extend(argv.iter().skip(1).cloned());
+        new_argv = v;
+        prog = interp.into_bytes();
+    }
+    let prog_s = String::from_utf8_lossy(&prog).into_owned();
+    let is_guest = std::fs::read(&prog_s)
+        .ok()
+        .is_some_and(|d| crate::loader::guest_mode(&prog_s, &d).is_ok());
+    let (exe, args): (Vec<u8>, Vec<Vec<u8>>) = if is_guest {
+        let mut v: Vec<Vec<u8>> = vec![b"x86run".to_vec()];
+        if p.opts.strace {
+            v.push(b"--strace".to_vec());
+        }
+        if let Some(a0) = new_argv.first() {
+            v.push(b"--argv0".to_vec());
+            v.push(a0.clone());
+        }
+        v.push(b"--".to_vec());
+        v.push(prog.clone());
+        v.extend(new_argv.iter().skip(1).cloned());
+        (p.opts.self_exe.as_os_str().as_bytes().to_vec(), v)
+    } else {
+        (path.clone(), argv)
+    };
+    let to_c = |v: &[Vec<u8>]| -> Option<Vec<CString>> { v.iter().map(|s| CString::new(s.clone()).ok()).collect() };
+    let (Some(cargs), Some(cenv), Ok(cexe)) = (to_c(&args), to_c(&envp), CString::new(exe)) else {
+        return EINVAL;
+    };
+    let mut argp: Vec<*const libc::c_char> = cargs.iter().map(|c| c.as_ptr()).collect();
+    argp.push(std::ptr::null());
+    let mut envpp: Vec<*const libc::c_char> = cenv.iter().map(|c| c.as_ptr()).collect();
+    envpp.push(std::ptr::null());
+    // SAFETY: NUL-terminated strings and NULL-terminated pointer arrays that
+    // outlive the call.
+    unsafe {
+        libc::execve(cexe.as_ptr(), argp.as_ptr(), envpp.as_ptr());
+    }
+    -(std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::ENOEXEC) as i64)
+}
+
+/// readlink of /proc/self/exe shows the guest program, not x86run.
+fn proc_exe(p: &Process, path: &[u8]) -> Option<Vec<u8>> {
+    let pid = format!("/proc/{}/exe", std::process::id());
+    if path == b"/proc/self/exe" || path == pid.as_bytes() || path == b"/proc/thread-self/exe" {
+        Some(p.exe_path.as_bytes().to_vec())
+    } else {
+        None
+    }
+}
+
+pub fn readlink_common(p: &mut Process, abi: Abi, nr: u64, a: &[u64; 6], path_arg: usize) -> i64 {
+    let Ok(path) = mem::read_cstr(a[path_arg], 4096) else { return EFAULT };
+    if let Some(target) = proc_exe(p, &path) {
+        let n = (a[path_arg + 2] as usize).min(target.len());
+        if mem::write_bytes(a[path_arg + 1], &target[..n]).is_err() {
+            return EFAULT;
+        }
+        return n as i64;
+    }
+    p.pass(abi, nr, a)
+}
+
+/// Converts a guest sigaction between ABIs' neutral form and memory.
+pub fn read_sigaction(word: u64, at: u64) -> Result<GuestSigaction, i64> {
+    let w = word as u32;
+    let r = |o: u64, s: u32| mem::read(at + o, s).map_err(|_| EFAULT);
+    Ok(GuestSigaction {
+        handler: r(0, w)?,
+        flags: r(word, w)?,
+        restorer: r(2 * word, w)?,
+        mask: r(3 * word, 8)?,
+    })
+}
+
+pub fn write_sigaction(word: u64, at: u64, a: &GuestSigaction) -> Result<(), i64> {
+    let w = word as u32;
+    let wr = |o: u64, s: u32, v: u64| mem::write(at + o, s, v).map_err(|_| EFAULT);
+    wr(0, w, a.handler)?;
+    wr(word, w, a.flags)?;
+    wr(2 * word, w, a.restorer)?;
+    wr(3 * word, 8, a.mask)
+}
+
+/// rt_sigaction(sig, act, oact, sigsetsize) in the kernel layout of either ABI.
+pub fn rt_sigaction(p: &mut Process, a: &[u64; 6]) -> i64 {
+    if a[3] != 8 {
+        return EINVAL;
+    }
+    let word = p.word();
+    let new = if a[1] != 0 {
+        match read_sigaction(word, a[1]) {
+            Ok(v) => Some(v),
+            Err(e) => return e,
+        }
+    } else {
+        None
+    };
+    match p.signals.set_action(a[0] as usize, new) {
+        Ok(old) => {
+            if a[2] != 0 {
+                if let Err(e) = write_sigaction(word, a[2], &old) {
+                    return e;
+                }
+            }
+            0
+        }
+        Err(e) => e,
+    }
+}
+
+/// rt_sigprocmask(how, set, oldset, sigsetsize).
+pub fn rt_sigprocmask(p: &mut Process, a: &[u64; 6]) -> i64 {
+    if a[3] != 8 {
+        return EINVAL;
+    }
+    let set = if a[1] != 0 {
+        match mem::read_u64(a[1]) {
+            Ok(v) => Some(v),
+            Err(_) => return EFAULT,
+        }
+    } else {
+        None
+    };
+    match p.signals.set_mask(a[0] as i32, set) {
+        Ok(old) => {
+            if a[2] != 0 && mem::write_u64(a[2], old).is_err() {
+                return EFAULT;
+            }
+            0
+        }
+        Err(e) => e,
+    }
+}
+
+/// prctl: everything passes except installing a seccomp filter, which
+/// would apply to the emulator's own syscalls.
+pub fn prctl_common(p: &mut Process, abi: Abi, nr: u64, a: &[u64; 6]) -> i64 {
+    const PR_SET_SECCOMP: u64 = 22;
+    if a[0] == PR_SET_SECCOMP {
+        eprintln!("x86run: seccomp filters are not supported yet (prctl PR_SET_SECCOMP)");
+        return EINVAL;
+    }
+    p.pass(abi, nr, a)
+}

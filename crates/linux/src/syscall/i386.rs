@@ -1,0 +1,224 @@
+//! The i386 syscall ABI: which calls x86run handles itself (address space,
+//! TLS descriptors, signals, processes) and the handlers specific to i386
+//! layouts. Everything else passes to the host kernel's compat entry.
+
+use super::common::{self, do_clone, do_mmap, read_sigaction, write_sigaction};
+use super::{Abi, Action, EFAULT, EINVAL};
+use crate::process::Process;
+use crate::signals::GuestSigaction;
+use x86run_cpu::mem;
+use x86run_cpu::state::{FS, GS};
+
+/// x86run's action for an i386 syscall name (None: pass through).
+pub fn action(name: &str) -> Option<Action> {
+    use Action::*;
+    Some(match name {
+        "exit_group" => Emulate(common::exit_group),
+        "brk" => Emulate(common::brk),
+        "mmap" => Emulate(old_mmap),
+        "mmap2" => Emulate(mmap2),
+        "munmap" => Emulate(common::munmap),
+        "mprotect" => Emulate(common::mprotect),
+        "pkey_mprotect" => Emulate(common::mprotect),
+        "mremap" => Emulate(common::mremap),
+        "set_thread_area" => Emulate(set_thread_area),
+        "get_thread_area" => Emulate(get_thread_area),
+        "rt_sigaction" => Emulate(common::rt_sigaction),
+        "sigaction" => Emulate(sigaction),
+        "signal" => Emulate(signal),
+        "rt_sigprocmask" => Emulate(common::rt_sigprocmask),
+        "sigprocmask" => Emulate(sigprocmask),
+        "sigaltstack" => Emulate(common::sigaltstack),
+        "clone" => Emulate(clone),
+        "fork" => Emulate(fork),
+        "vfork" => Emulate(fork),
+        "clone3" => Emulate(common::clone3),
+        "execve" => Emulate(common::execve),
+        "readlink" => Emulate(readlink),
+        "readlinkat" => Emulate(readlinkat),
+        "rseq" => Emulate(common::rseq),
+        "prctl" => Emulate(prctl),
+        "arch_prctl" => Emulate(|_, _| EINVAL),
+        "modify_ldt" => Refuse("LDT descriptors are not emulated yet"),
+        "seccomp" => Refuse("seccomp filters are not supported yet"),
+        "ptrace" => Refuse("ptrace of emulated processes is not supported"),
+        "vm86" | "vm86old" => Refuse("virtual-8086 mode is not supported"),
+        "iopl" | "ioperm" => Refuse("port I/O is not supported"),
+        "ipc" | "shmat" | "shmdt" => Refuse("SysV shared memory placement is not implemented yet"),
+        "io_setup" | "io_uring_setup" => Refuse("kernel-mapped rings are not placed below 4 GiB yet"),
+        "execveat" => Refuse("execveat is not implemented yet"),
+        "sigreturn" | "rt_sigreturn" => Refuse("no guest signal frame is active"),
+        "uselib" | "remap_file_pages" | "map_shadow_stack" => Refuse("not supported"),
+        _ => return None,
+    })
+}
+
+fn old_mmap(p: &mut Process, a: &[u64; 6]) -> i64 {
+    // The argument is a pointer to six 32-bit words.
+    let mut v = [0u64; 6];
+    for (k, x) in v.iter_mut().enumerate() {
+        match mem::read_u32(a[0] + 4 * k as u64) {
+            Ok(w) => *x = w as u64,
+            Err(_) => return EFAULT,
+        }
+    }
+    if v[5] & 0xfff != 0 {
+        return EINVAL;
+    }
+    do_mmap(p, v[0], v[1], v[2], v[3], v[4], v[5])
+}
+
+fn mmap2(p: &mut Process, a: &[u64; 6]) -> i64 {
+    do_mmap(p, a[0], a[1], a[2], a[3], a[4], a[5] << 12)
+}
+
+/// Installs the TLS descriptor a `user_desc` at `at` describes; returns 0 or -errno.
+pub(crate) fn set_thread_area_at(p: &mut Process, at: u64) -> i64 {
+    let rd = |o: u64| mem::read_u32(at + o);
+    let (Ok(entry), Ok(base), Ok(limit), Ok(flags)) = (rd(0), rd(4), rd(8), rd(12)) else {
+        return EFAULT;
+    };
+    let idx = if entry == u32::MAX {
+        match p.cpu.tls_desc.iter().position(|d| d.is_none()) {
+            Some(k) => {
+                if mem::write_u32(at, 12 + k as u32).is_err() {
+                    return EFAULT;
+                }
+                k
+            }
+            None => return -(libc::ESRCH as i64),
+        }
+    } else if (12..15).contains(&entry) {
+        entry as usize - 12
+    } else {
+        return EINVAL;
+    };
+    let read_exec_only = flags & 8 != 0;
+    let not_present = flags & 32 != 0;
+    let empty = (base == 0 && limit == 0 && flags & !8 & !32 == 0 && read_exec_only && not_present)
+        || (base == 0 && limit == 0 && flags == 0);
+    p.cpu.tls_desc[idx] = if empty || not_present { None } else { Some(base as u64) };
+    let sel = ((12 + idx) << 3 | 3) as u16;
+    for seg in [FS, GS] {
+        if p.cpu.seg[seg] == sel {
+            p.cpu.seg_base[seg] = p.cpu.tls_desc[idx].unwrap_or(0);
+        }
+    }
+    0
+}
+
+fn set_thread_area(p: &mut Process, a: &[u64; 6]) -> i64 {
+    set_thread_area_at(p, a[0])
+}
+
+fn get_thread_area(p: &mut Process, a: &[u64; 6]) -> i64 {
+    let Ok(entry) = mem::read_u32(a[0]) else { return EFAULT };
+    if !(12..15).contains(&entry) {
+        return EINVAL;
+    }
+    let (base, limit, flags) = match p.cpu.tls_desc[entry as usize - 12] {
+        // seg_32bit | limit_in_pages | useable
+        Some(b) => (b as u32, 0xfffff, 0x51),
+        // read_exec_only | seg_not_present
+        None => (0, 0, 0x28),
+    };
+    let ok = mem::write_u32(a[0] + 4, base).is_ok()
+        && mem::write_u32(a[0] + 8, limit).is_ok()
+        && mem::write_u32(a[0] + 12, flags).is_ok();
+    if ok {
+        0
+    } else {
+        EFAULT
+    }
+}
+
+/// The old i386 sigaction: {handler, mask (32-bit), flags, restorer}.
+fn sigaction(p: &mut Process, a: &[u64; 6]) -> i64 {
+    let new = if a[1] != 0 {
+        let r = |o: u64| mem::read_u32(a[1] + o).map(u64::from);
+        match (r(0), r(4), r(8), r(12)) {
+            (Ok(handler), Ok(mask), Ok(flags), Ok(restorer)) => {
+                Some(GuestSigaction { handler, flags, restorer, mask })
+            }
+            _ => return EFAULT,
+        }
+    } else {
+        None
+    };
+    match p.signals.set_action(a[0] as usize, new) {
+        Ok(old) => {
+            if a[2] != 0 {
+                let ok = mem::write_u32(a[2], old.handler as u32).is_ok()
+                    && mem::write_u32(a[2] + 4, old.mask as u32).is_ok()
+                    && mem::write_u32(a[2] + 8, old.flags as u32).is_ok()
+                    && mem::write_u32(a[2] + 12, old.restorer as u32).is_ok();
+                if !ok {
+                    return EFAULT;
+                }
+            }
+            0
+        }
+        Err(e) => e,
+    }
+}
+
+/// signal(sig, handler): SA_RESETHAND | SA_NODEFER semantics; returns the old handler.
+fn signal(p: &mut Process, a: &[u64; 6]) -> i64 {
+    let new = GuestSigaction { handler: a[1], flags: 0xc000_0000, restorer: 0, mask: 0 };
+    match p.signals.set_action(a[0] as usize, Some(new)) {
+        Ok(old) => old.handler as i64,
+        Err(e) => e,
+    }
+}
+
+/// sigprocmask(how, set, oldset) with 32-bit masks.
+fn sigprocmask(p: &mut Process, a: &[u64; 6]) -> i64 {
+    let set = if a[1] != 0 {
+        match mem::read_u32(a[1]) {
+            Ok(v) => Some(v as u64 | (p.signals.mask & !0xffff_ffff)),
+            Err(_) => return EFAULT,
+        }
+    } else {
+        None
+    };
+    // SIG_SETMASK keeps the high (real-time) half as it was.
+    let set = match (a[0] as i32, set) {
+        (libc::SIG_BLOCK | libc::SIG_UNBLOCK, Some(s)) => Some(s & 0xffff_ffff),
+        (_, s) => s,
+    };
+    match p.signals.set_mask(a[0] as i32, set) {
+        Ok(old) => {
+            if a[2] != 0 && mem::write_u32(a[2], old as u32).is_err() {
+                return EFAULT;
+            }
+            0
+        }
+        Err(e) => e,
+    }
+}
+
+/// i386 clone argument order: flags, stack, parent_tid, tls, child_tid.
+fn clone(p: &mut Process, a: &[u64; 6]) -> i64 {
+    do_clone(p, a[0], a[1], a[2], a[4], a[3])
+}
+
+fn fork(p: &mut Process, _a: &[u64; 6]) -> i64 {
+    do_clone(p, libc::SIGCHLD as u64, 0, 0, 0, 0)
+}
+
+fn readlink(p: &mut Process, a: &[u64; 6]) -> i64 {
+    common::readlink_common(p, Abi::I386, 85, a, 0)
+}
+
+fn readlinkat(p: &mut Process, a: &[u64; 6]) -> i64 {
+    common::readlink_common(p, Abi::I386, 305, a, 1)
+}
+
+fn prctl(p: &mut Process, a: &[u64; 6]) -> i64 {
+    common::prctl_common(p, Abi::I386, 172, a)
+}
+
+#[allow(dead_code)]
+fn unused(_: GuestSigaction) -> (fn(u64, u64) -> Result<GuestSigaction, i64>, fn(u64, u64, &GuestSigaction) -> Result<(), i64>) {
+    (read_sigaction, write_sigaction)
+}

@@ -1,0 +1,163 @@
+//! System calls: per guest ABI, a table maps each number to its name and an
+//! action — pass through to the host kernel (the compat entry for i386, the
+//! native entry for x86-64), an x86run handler, or a refusal with a reason.
+//! The same table drives `--strace` and the "unsupported syscall" warning.
+
+mod common;
+mod i386;
+pub mod names;
+mod x86_64;
+
+use crate::process::Process;
+use std::collections::HashSet;
+use x86run_cpu::{mem, Mode, SyscallKind};
+
+/// Guest syscall ABI.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Abi {
+    I386,
+    X86_64,
+}
+
+/// An x86run syscall handler: raw arguments in, kernel-style result out
+/// (a value or -errno).
+pub type Handler = fn(&mut Process, &[u64; 6]) -> i64;
+
+/// What x86run does with one syscall number.
+#[derive(Clone, Copy)]
+pub enum Action {
+    /// Layout-compatible: hand it to the host kernel's entry for this ABI.
+    Pass,
+    /// Handled by x86run.
+    Emulate(Handler),
+    /// Not supported: fails with ENOSYS and one warning giving the reason.
+    Refuse(&'static str),
+}
+
+/// One table row.
+#[derive(Clone, Copy)]
+pub struct Entry {
+    pub name: &'static str,
+    pub action: Action,
+}
+
+/// The syscall tables of both guest ABIs.
+pub struct Tables {
+    i386: Vec<Entry>,
+    x86_64: Vec<Entry>,
+    warned: HashSet<(Abi, u64)>,
+}
+
+fn build(names: &'static [&'static str], special: fn(&str) -> Option<Action>) -> Vec<Entry> {
+    names
+        .iter()
+        .map(|&name| Entry {
+            name,
+            action: if name.is_empty() {
+                Action::Refuse("no such syscall")
+            } else {
+                special(name).unwrap_or(Action::Pass)
+            },
+        })
+        .collect()
+}
+
+impl Default for Tables {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Tables {
+    pub fn new() -> Self {
+        Tables {
+            i386: build(&names::I386, i386::action),
+            x86_64: build(&names::X86_64, x86_64::action),
+            warned: HashSet::new(),
+        }
+    }
+
+    pub fn entry(&self, abi: Abi, nr: u64) -> Option<Entry> {
+        let t = match abi {
+            Abi::I386 => &self.i386,
+            Abi::X86_64 => &self.x86_64,
+        };
+        t.get(nr as usize).copied()
+    }
+}
+
+pub const ENOSYS: i64 = -(libc::ENOSYS as i64);
+pub const EINVAL: i64 = -(libc::EINVAL as i64);
+pub const EFAULT: i64 = -(libc::EFAULT as i64);
+
+impl Process {
+    /// Services the system call the guest just made.
+    pub fn syscall(&mut self, kind: SyscallKind) {
+        let abi = match kind {
+            SyscallKind::Syscall if self.cpu.mode == Mode::Bits64 => Abi::X86_64,
+            _ => Abi::I386,
+        };
+        let g = &self.cpu.gpr;
+        let (nr, mut args) = match abi {
+            Abi::I386 => (
+                g[0] & 0xffff_ffff,
+                [g[3], g[1], g[2], g[6], g[7], g[5]].map(|v| v & 0xffff_ffff),
+            ),
+            Abi::X86_64 => (g[0], [g[7], g[6], g[2], g[10], g[8], g[9]]),
+        };
+        if kind == SyscallKind::Sysenter {
+            // The vDSO pushed the sixth argument (ebp) and pointed ebp at it.
+            args[5] = mem::read_u32(g[5] & 0xffff_ffff).map(u64::from).unwrap_or(0);
+        }
+        let entry = self.tables.entry(abi, nr);
+        let ret = match entry.map(|e| e.action) {
+            Some(Action::Pass) => self.pass(abi, nr, &args),
+            Some(Action::Emulate(h)) => h(self, &args),
+            Some(Action::Refuse(why)) => {
+                if self.tables.warned.insert((abi, nr)) {
+                    let name = entry.map(|e| e.name).filter(|n| !n.is_empty());
+                    eprintln!(
+                        "x86run: unsupported {} syscall {} ({}): {}",
+                        if abi == Abi::I386 { "i386" } else { "x86-64" },
+                        name.unwrap_or("?"),
+                        nr,
+                        why
+                    );
+                }
+                ENOSYS
+            }
+            None => {
+                if self.tables.warned.insert((abi, nr)) {
+                    eprintln!("x86run: unknown syscall number {nr}");
+                }
+                ENOSYS
+            }
+        };
+        if self.opts.strace {
+            let name = entry.map(|e| e.name).unwrap_or("?");
+            let shown: Vec<String> = args.iter().map(|a| format!("{a:#x}")).collect();
+            eprintln!("[{}] {}({}) = {}", std::process::id(), name, shown.join(", "), ret);
+        }
+        match self.cpu.mode {
+            Mode::Bits32 => self.cpu.gpr[0] = ret as u64 & 0xffff_ffff,
+            Mode::Bits64 => self.cpu.gpr[0] = ret as u64,
+        }
+    }
+
+    /// Hands a syscall to the host kernel entry for its ABI.
+    pub fn pass(&mut self, abi: Abi, nr: u64, args: &[u64; 6]) -> i64 {
+        match abi {
+            Abi::X86_64 => crate::host::syscall6(nr, *args),
+            Abi::I386 => {
+                #[cfg(target_arch = "x86_64")]
+                {
+                    crate::host::int80(nr as u32, args.map(|a| a as u32))
+                }
+                #[cfg(not(target_arch = "x86_64"))]
+                {
+                    ENOSYS
+                }
+            }
+        }
+    }
+}
