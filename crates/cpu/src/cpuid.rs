@@ -5,7 +5,8 @@
 
 use crate::state::Mode;
 
-/// Leaf 1 EDX: FPU, TSC, CX8, SEP (i386 only), CMOV, FXSR, MMX? no; see below.
+/// Leaf 1 EDX: the x86-64 baseline for 64-bit guests (glibc checks it),
+/// the integer i686 set for i386 guests.
 pub fn leaf1_edx(mode: Mode) -> u32 {
     let fpu = 1 << 0;
     let tsc = 1 << 4;
@@ -14,10 +15,11 @@ pub fn leaf1_edx(mode: Mode) -> u32 {
     let sse = 1 << 25;
     let sse2 = 1 << 26;
     let fxsr = 1 << 24;
+    let mmx = 1 << 23;
     match mode {
         // The x86-64 ABI requires SSE2; the i386 guest gets the integer
         // baseline until the x87/SSE issue lands.
-        Mode::Bits64 => fpu | tsc | cx8 | cmov | fxsr | sse | sse2,
+        Mode::Bits64 => fpu | tsc | cx8 | cmov | mmx | fxsr | sse | sse2,
         Mode::Bits32 => fpu | tsc | cx8 | cmov,
     }
 }

@@ -2,14 +2,28 @@
 //! Flags follow what the hardware does, including the "undefined" ones
 //! (checked against the real CPU by the instruction tests).
 
-use crate::flags::{mask, sign_bit, szp, CF, OF};
+use crate::flags::{mask, sign_bit, szp, AF, CF, OF};
 use crate::interp::{Exec, Res};
 use iced_x86::{Instruction, Mnemonic};
 
 impl Exec<'_> {
     fn shift_count(&mut self, i: &Instruction, n: u32, size: u32) -> Result<u32, crate::Exit> {
-        let c = if n < i.op_count() { self.read_op(i, n, 1)? as u32 } else { 1 };
+        let c = if n < i.op_count() {
+            self.read_op(i, n, 1)? as u32
+        } else {
+            1
+        };
         Ok(c & if size == 8 { 0x3f } else { 0x1f })
+    }
+
+    /// A shift by zero changes no flags and no value, but a register
+    /// destination is still written: a 32-bit one is zero-extended.
+    fn shift_by_zero(&mut self, i: &Instruction, size: u32) -> Res {
+        let v = self.read_op(i, 0, size)?;
+        if i.op0_kind() == iced_x86::OpKind::Register {
+            self.cpu.set_reg(i.op0_register(), v);
+        }
+        Ok(())
     }
 
     pub(crate) fn shift(&mut self, i: &Instruction) -> Res {
@@ -19,9 +33,7 @@ impl Exec<'_> {
         let sb = sign_bit(size);
         let count = self.shift_count(i, 1, size)?;
         if count == 0 {
-            // Still a read (and, for memory, a write access check) but no change.
-            self.read_op(i, 0, size)?;
-            return Ok(());
+            return self.shift_by_zero(i, size);
         }
         let a = self.read_op(i, 0, size)? & m;
         let flags = self.cpu.flags.get();
@@ -30,14 +42,26 @@ impl Exec<'_> {
         let (res, cf, of, arith) = match i.mnemonic() {
             Mnemonic::Shl | Mnemonic::Sal => {
                 let res = if c >= 64 { 0 } else { (a << c) & m };
-                let cf = if c > bits as u64 { 0 } else { (a >> (bits as u64 - c)) & 1 };
+                let cf = if c > bits as u64 {
+                    0
+                } else {
+                    (a >> (bits as u64 - c)) & 1
+                };
                 let of = ((res & sb != 0) as u64) ^ cf;
                 (res, cf, of, true)
             }
             Mnemonic::Shr => {
                 let res = if c >= 64 { 0 } else { a >> c };
-                let cf = if c > bits as u64 { 0 } else { (a >> (c - 1)) & 1 };
-                let of = if count == 1 { (a & sb != 0) as u64 } else { ((a >> (c - 1)) & sb != 0) as u64 ^ ((res & sb) != 0) as u64 };
+                let cf = if c > bits as u64 {
+                    0
+                } else {
+                    (a >> (c - 1)) & 1
+                };
+                let of = if count == 1 {
+                    (a & sb != 0) as u64
+                } else {
+                    ((a >> (c - 1)) & sb != 0) as u64 ^ ((res & sb) != 0) as u64
+                };
                 (res, cf, of, true)
             }
             Mnemonic::Sar => {
@@ -48,14 +72,22 @@ impl Exec<'_> {
             }
             Mnemonic::Rol => {
                 let r = (c % bits as u64) as u32;
-                let res = if r == 0 { a } else { ((a << r) | (a >> (bits - r))) & m };
+                let res = if r == 0 {
+                    a
+                } else {
+                    ((a << r) | (a >> (bits - r))) & m
+                };
                 let cf = res & 1;
                 let of = ((res & sb != 0) as u64) ^ cf;
                 (res, cf, of, false)
             }
             Mnemonic::Ror => {
                 let r = (c % bits as u64) as u32;
-                let res = if r == 0 { a } else { ((a >> r) | (a << (bits - r))) & m };
+                let res = if r == 0 {
+                    a
+                } else {
+                    ((a >> r) | (a << (bits - r))) & m
+                };
                 let cf = ((res & sb) != 0) as u64;
                 let of = cf ^ (((res << 1) & sb != 0) as u64);
                 (res, cf, of, false)
@@ -95,8 +127,9 @@ impl Exec<'_> {
         self.write_op(i, 0, size, res)?;
         let mut f = flags & !(CF | OF);
         if arith {
+            // AF is undefined; AMD (the reference CPU) sets it.
             f &= !(crate::flags::ARITH);
-            f |= szp(res, size);
+            f |= szp(res, size) | AF;
         }
         f |= (cf as u32) * CF | (of as u32) * OF;
         self.cpu.flags.set(f);
@@ -110,33 +143,61 @@ impl Exec<'_> {
         let sb = sign_bit(size);
         let count = self.shift_count(i, 2, size)?;
         if count == 0 {
-            self.read_op(i, 0, size)?;
-            return Ok(());
+            return self.shift_by_zero(i, size);
         }
         let a = self.read_op(i, 0, size)? & m;
         let b = self.read_op(i, 1, size)? & m;
         let c = count;
-        // Build a double-width value and shift it; for 16-bit operands with
-        // count > 16 the hardware shifts through a 32-bit a:b:a pattern.
-        let (res, cf) = if i.mnemonic() == Mnemonic::Shld {
+        let shld = i.mnemonic() == Mnemonic::Shld;
+        // Shift a double-width value. A 16-bit operand with a count above 16
+        // (undefined) shifts, on the reference CPU (AMD), through the 48-bit
+        // pattern a:b:b for shld and b:b:a for shrd.
+        let (res, mut cf) = if shld {
             let wide: u128 = ((a as u128) << bits) | (b as u128);
-            let wide = if size == 2 { (wide << 16) | a as u128 } else { wide };
+            let wide = if size == 2 {
+                (wide << 16) | b as u128
+            } else {
+                wide
+            };
             let total = if size == 2 { 48 } else { 2 * bits };
-            let shifted = wide << c;
-            let res = ((shifted >> (total - bits)) as u64) & m;
+            let res = (((wide << c) >> (total - bits)) as u64) & m;
             let cf = ((wide >> (total - c)) & 1) as u64;
             (res, cf)
         } else {
             let wide: u128 = ((b as u128) << bits) | (a as u128);
-            let wide = if size == 2 { wide | ((a as u128) << 32) } else { wide };
+            let wide = if size == 2 {
+                wide | ((b as u128) << 32)
+            } else {
+                wide
+            };
             let res = ((wide >> c) as u64) & m;
             let cf = ((wide >> (c - 1)) & 1) as u64;
             (res, cf)
         };
         self.write_op(i, 0, size, res)?;
-        let of = ((res ^ a) & sb != 0) as u32;
+        let msb = (res & sb != 0) as u64;
+        // OF (undefined for counts above 1) as the reference CPU computes it:
+        // shld: MSB(res) ^ CF; shrd: the top two bits of the result differ.
+        let mut of = if shld {
+            msb ^ cf
+        } else {
+            msb ^ ((res >> (bits - 2)) & 1)
+        };
+        if size == 2 && c > 16 {
+            cf = 0;
+            if shld {
+                of = 0;
+            }
+        } else if size == 2 && c == 16 && shld {
+            of = cf;
+        }
         let flags = self.cpu.flags.get();
-        let f = (flags & !crate::flags::ARITH) | szp(res, size) | (cf as u32) * CF | of * OF;
+        // AF is undefined; AMD sets it.
+        let f = (flags & !crate::flags::ARITH)
+            | szp(res, size)
+            | AF
+            | (cf as u32) * CF
+            | (of as u32) * OF;
         self.cpu.flags.set(f);
         Ok(())
     }
