@@ -24,6 +24,8 @@ use std::time::{Duration, Instant};
 const TIMEOUT: Duration = Duration::from_secs(300);
 /// Most mismatching cases printed in full per program.
 const MAX_SHOWN: usize = 40;
+/// Most mismatching cases printed in full per form.
+const PER_FORM: usize = 3;
 
 fn generator() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/insn/gen.py")
@@ -291,7 +293,7 @@ fn check(name: &str) {
             let got = &emu[off..off + rec];
             if want != got {
                 bad += 1;
-                if shown < MAX_SHOWN {
+                if shown < MAX_SHOWN && bad <= PER_FORM {
                     shown += 1;
                     let _ = writeln!(
                         report,
