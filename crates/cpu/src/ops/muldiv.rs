@@ -1,17 +1,19 @@
 //! Multiplication and division: mul, imul (one, two and three operands),
 //! div, idiv. A zero divisor or a quotient overflow is a divide error.
 
-use crate::flags::{mask, szp, CF, OF};
+use crate::flags::{mask, AF, CF, OF, PF, SF, ZF};
 use crate::interp::{Exec, Exit, Res};
 use crate::ops::shift::sign_extend;
 use crate::state::{RAX, RDX};
 use iced_x86::{Instruction, Mnemonic};
 
 impl Exec<'_> {
-    fn set_mul_flags(&mut self, overflow: bool, low: u64, size: u32) {
-        let flags = self.cpu.flags.get() & !crate::flags::ARITH;
+    /// CF = OF = the product does not fit the destination. SF, ZF, AF and
+    /// PF are undefined; the reference CPU (AMD) leaves them unchanged.
+    fn set_mul_flags(&mut self, overflow: bool) {
+        let flags = self.cpu.flags.get() & !(CF | OF);
         let f = if overflow { CF | OF } else { 0 };
-        self.cpu.flags.set(flags | f | szp(low, size));
+        self.cpu.flags.set(flags | f);
     }
 
     pub(crate) fn mul(&mut self, i: &Instruction) -> Res {
@@ -28,7 +30,7 @@ impl Exec<'_> {
             let low = (p as u64) & mask(size);
             let overflow = sign_extend(low, size) as i64 as i128 != p;
             self.cpu.set_reg(i.op0_register(), low);
-            self.set_mul_flags(overflow, low, size);
+            self.set_mul_flags(overflow);
             return Ok(());
         }
         let size = self.op_size(i, 0);
@@ -52,7 +54,7 @@ impl Exec<'_> {
             self.cpu.set_gpr_sized(RAX, size, low);
             self.cpu.set_gpr_sized(RDX, size, high);
         }
-        self.set_mul_flags(overflow, low, size);
+        self.set_mul_flags(overflow);
         Ok(())
     }
 
@@ -95,6 +97,10 @@ impl Exec<'_> {
             self.cpu.set_gpr_sized(RAX, size, q);
             self.cpu.set_gpr_sized(RDX, size, r);
         }
+        // All arithmetic flags are undefined; the reference CPU (AMD) keeps
+        // CF and OF, sets AF and clears SF, ZF and PF.
+        let flags = self.cpu.flags.get() & !(SF | ZF | PF);
+        self.cpu.flags.set(flags | AF);
         Ok(())
     }
 }
