@@ -1,6 +1,6 @@
 //! Bit instructions: bt/bts/btr/btc, bsf/bsr, tzcnt/lzcnt/popcnt, bswap.
 
-use crate::flags::{mask, CF, PF, SF, ZF, ARITH};
+use crate::flags::{mask, ARITH, CF, OF, ZF};
 use crate::interp::{Exec, Res};
 use crate::mem;
 use iced_x86::{Instruction, Mnemonic, OpKind};
@@ -9,7 +9,15 @@ impl Exec<'_> {
     pub(crate) fn bit_test(&mut self, i: &Instruction) -> Res {
         let size = self.op_size(i, 0);
         let bits = (size * 8) as u64;
-        let off_raw = self.read_op(i, 1, if i.op1_kind() == OpKind::Register { size } else { 1 })?;
+        let off_raw = self.read_op(
+            i,
+            1,
+            if i.op1_kind() == OpKind::Register {
+                size
+            } else {
+                1
+            },
+        )?;
         let (addr, bit) = if i.op0_kind() == OpKind::Memory && i.op1_kind() == OpKind::Register {
             // A register bit offset addresses memory beyond the operand (signed).
             let off = crate::ops::shift::sign_extend(off_raw, size) as i64;
@@ -17,7 +25,14 @@ impl Exec<'_> {
             let addr = self.ea(i).wrapping_add((unit * size as i64) as u64) & self.cpu.addr_mask();
             (Some(addr), off.rem_euclid(bits as i64) as u64)
         } else {
-            (if i.op0_kind() == OpKind::Memory { Some(self.ea(i)) } else { None }, off_raw % bits)
+            (
+                if i.op0_kind() == OpKind::Memory {
+                    Some(self.ea(i))
+                } else {
+                    None
+                },
+                off_raw % bits,
+            )
         };
         let f: fn(u64, u64) -> u64 = match i.mnemonic() {
             Mnemonic::Bts => |v, m| v | m,
@@ -68,9 +83,11 @@ impl Exec<'_> {
         let base = flags & !ARITH;
         match i.mnemonic() {
             Mnemonic::Bsf | Mnemonic::Bsr => {
+                // Only ZF is defined; the reference CPU (AMD) keeps the others.
                 if src == 0 {
-                    // Destination unchanged; ZF set.
-                    self.cpu.flags.set(base | ZF | (flags & (CF)) );
+                    // Destination unchanged, even its upper half for a
+                    // 32-bit one (AMD documents this; Intel does it too).
+                    self.cpu.flags.set(flags | ZF);
                     return Ok(());
                 }
                 let r = if i.mnemonic() == Mnemonic::Bsf {
@@ -79,7 +96,7 @@ impl Exec<'_> {
                     63 - src.leading_zeros()
                 };
                 self.cpu.set_reg(i.op0_register(), r as u64);
-                self.cpu.flags.set(base | (flags & CF));
+                self.cpu.flags.set(flags & !ZF);
             }
             Mnemonic::Tzcnt | Mnemonic::Lzcnt => {
                 let r = if src == 0 {
@@ -90,7 +107,8 @@ impl Exec<'_> {
                     src.leading_zeros() - (64 - bits)
                 };
                 self.cpu.set_reg(i.op0_register(), r as u64);
-                let mut f = base;
+                // OF, SF, AF and PF are undefined: AMD keeps OF, clears the rest.
+                let mut f = base | (flags & OF);
                 if src == 0 {
                     f |= CF;
                 }
@@ -105,7 +123,6 @@ impl Exec<'_> {
                 self.cpu.flags.set(base | if src == 0 { ZF } else { 0 });
             }
         }
-        let _ = (PF, SF);
         Ok(())
     }
 
