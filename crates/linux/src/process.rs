@@ -25,6 +25,26 @@ pub struct Options {
     pub backend: Option<Backend>,
     /// The x86run executable, for re-executing on execve.
     pub self_exe: std::path::PathBuf,
+    /// Root filesystem the guest's absolute paths resolve in first.
+    pub rootfs: Option<std::path::PathBuf>,
+}
+
+impl Options {
+    /// Maps a guest path to the host path it names: an absolute path that
+    /// exists inside the root filesystem resolves there, anything else is
+    /// used as it is (as qemu-user's -L does).
+    pub fn host_path(&self, guest: &[u8]) -> Vec<u8> {
+        use std::os::unix::ffi::OsStrExt;
+        if let (Some(root), Some(b'/')) = (&self.rootfs, guest.first()) {
+            let mut p = root.as_os_str().as_bytes().to_vec();
+            p.extend_from_slice(guest);
+            let os = std::ffi::OsStr::from_bytes(&p);
+            if std::fs::symlink_metadata(os).is_ok() {
+                return p;
+            }
+        }
+        guest.to_vec()
+    }
 }
 
 /// A running guest process.
@@ -38,12 +58,22 @@ pub struct Process {
     pub tables: Tables,
     /// Absolute path of the guest executable (/proc/self/exe).
     pub exe_path: String,
+    /// Guest memory where rewritten path arguments are placed (two slots
+    /// of PATH_SLOT bytes), when a root filesystem is in use.
+    pub path_scratch: u64,
 }
+
+/// Size of one rewritten-path slot.
+pub const PATH_SLOT: u64 = 4096;
 
 impl Process {
     /// Loads `path` with `argv` and `envp` into a new guest process.
     pub fn new(path: &str, argv: &[Vec<u8>], envp: &[Vec<u8>], opts: Options) -> Result<Process, LoadError> {
-        let data = loader::read_program(path)?;
+        let host_path = String::from_utf8_lossy(&opts.host_path(path.as_bytes())).into_owned();
+        let data = loader::read_program(&host_path).map_err(|mut e| {
+            e.msg = e.msg.replacen(&host_path, path, 1);
+            e
+        })?;
         let mode = loader::guest_mode(path, &data)?;
         x86run_cpu::fault::install();
         let mut mm = AddressSpace::new(mode == Mode::Bits32)
@@ -71,7 +101,7 @@ impl Process {
                 status: 126,
             });
         }
-        let interp_path = |p: &str| p.to_string();
+        let interp_path = |p: &str| String::from_utf8_lossy(&opts.host_path(p.as_bytes())).into_owned();
         let args = ExecArgs { path, argv, envp, interp_path: &interp_path };
         let loaded = loader::load(&data, mode, &args, &mut mm)?;
         let mut cpu = CpuState::new(mode);
@@ -81,9 +111,24 @@ impl Process {
             // The i386 ELF ABI: edx = 0 (no rtld_fini) at entry.
             cpu.gpr[2] = 0;
         }
-        let exe_path = std::fs::canonicalize(path)
-            .map(|p| p.to_string_lossy().into_owned())
-            .unwrap_or_else(|_| path.to_string());
+        let exe_path = if path.starts_with('/') || opts.rootfs.is_none() {
+            std::fs::canonicalize(&host_path)
+                .ok()
+                .and_then(|p| match &opts.rootfs {
+                    Some(r) => p.strip_prefix(r).ok().map(|q| std::path::Path::new("/").join(q)),
+                    None => Some(p),
+                })
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_else(|| path.to_string())
+        } else {
+            path.to_string()
+        };
+        let path_scratch = if opts.rootfs.is_some() {
+            mm.map_anon(0, 2 * PATH_SLOT, libc::PROT_READ | libc::PROT_WRITE)
+                .map_err(|e| LoadError { msg: format!("{path}: cannot map path scratch ({e})"), status: 126 })?
+        } else {
+            0
+        };
         Ok(Process {
             cpu,
             interp: Interpreter::new(),
@@ -93,6 +138,7 @@ impl Process {
             backend,
             tables: Tables::new(),
             exe_path,
+            path_scratch,
         })
     }
 

@@ -18,6 +18,10 @@ struct Cli {
     /// System-call back end for i386 guests (default: compat where the host has it).
     #[arg(long, value_enum)]
     backend: Option<BackendArg>,
+    /// Root filesystem for the guest: absolute paths resolve inside it
+    /// first (also X86RUN_ROOTFS, or QEMU_LD_PREFIX).
+    #[arg(long, short = 'L', value_name = "DIR")]
+    rootfs: Option<std::path::PathBuf>,
     /// The program to run.
     program: OsString,
     /// Its arguments.
@@ -53,6 +57,12 @@ fn main() {
             BackendArg::Translate => Backend::Translate,
         }),
         self_exe: std::env::current_exe().unwrap_or_else(|_| "/proc/self/exe".into()),
+        rootfs: cli
+            .rootfs
+            .or_else(|| std::env::var_os("X86RUN_ROOTFS").map(Into::into))
+            .or_else(|| std::env::var_os("QEMU_LD_PREFIX").map(Into::into))
+            .filter(|p| !p.as_os_str().is_empty())
+            .map(|p| std::fs::canonicalize(&p).unwrap_or(p)),
     };
     match Process::new(&program, &argv, &envp, opts) {
         Ok(mut p) => p.run(),

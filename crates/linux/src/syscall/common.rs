@@ -155,8 +155,9 @@ pub fn execve(p: &mut Process, a: &[u64; 6]) -> i64 {
         Ok(v) => v,
         Err(e) => return e,
     };
-    let path_s = String::from_utf8_lossy(&path).into_owned();
-    let Ok(cpath) = CString::new(path.clone()) else { return EINVAL };
+    let host = p.opts.host_path(&path);
+    let path_s = String::from_utf8_lossy(&host).into_owned();
+    let Ok(cpath) = CString::new(host.clone()) else { return EINVAL };
     // SAFETY: access() on a NUL-terminated path.
     if unsafe { libc::access(cpath.as_ptr(), libc::X_OK) } != 0 {
         return -(std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EACCES) as i64);
@@ -186,7 +187,7 @@ pub fn execve(p: &mut Process, a: &[u64; 6]) -> i64 {
         new_argv = v;
         prog = interp.into_bytes();
     }
-    let prog_s = String::from_utf8_lossy(&prog).into_owned();
+    let prog_s = String::from_utf8_lossy(&p.opts.host_path(&prog)).into_owned();
     let is_guest = std::fs::read(&prog_s)
         .ok()
         .is_some_and(|d| crate::loader::guest_mode(&prog_s, &d).is_ok());
@@ -194,6 +195,10 @@ pub fn execve(p: &mut Process, a: &[u64; 6]) -> i64 {
         let mut v: Vec<Vec<u8>> = vec![b"x86run".to_vec()];
         if p.opts.strace {
             v.push(b"--strace".to_vec());
+        }
+        if let Some(r) = &p.opts.rootfs {
+            v.push(b"--rootfs".to_vec());
+            v.push(r.as_os_str().as_bytes().to_vec());
         }
         if let Some(a0) = new_argv.first() {
             v.push(b"--argv0".to_vec());
@@ -204,7 +209,7 @@ pub fn execve(p: &mut Process, a: &[u64; 6]) -> i64 {
         v.extend(new_argv.iter().skip(1).cloned());
         (p.opts.self_exe.as_os_str().as_bytes().to_vec(), v)
     } else {
-        (path.clone(), argv)
+        (host.clone(), argv)
     };
     let to_c = |v: &[Vec<u8>]| -> Option<Vec<CString>> { v.iter().map(|s| CString::new(s.clone()).ok()).collect() };
     let (Some(cargs), Some(cenv), Ok(cexe)) = (to_c(&args), to_c(&envp), CString::new(exe)) else {
@@ -235,13 +240,23 @@ fn proc_exe(p: &Process, path: &[u8]) -> Option<Vec<u8>> {
 pub fn readlink_common(p: &mut Process, abi: Abi, nr: u64, a: &[u64; 6], path_arg: usize) -> i64 {
     let Ok(path) = mem::read_cstr(a[path_arg], 4096) else { return EFAULT };
     if let Some(target) = proc_exe(p, &path) {
+        if a[path_arg + 2] as i64 <= 0 {
+            return EINVAL;
+        }
         let n = (a[path_arg + 2] as usize).min(target.len());
         if mem::write_bytes(a[path_arg + 1], &target[..n]).is_err() {
             return EFAULT;
         }
         return n as i64;
     }
-    p.pass(abi, nr, a)
+    let mut host_args = *a;
+    let host = p.opts.host_path(&path);
+    if host != path {
+        if let Some(at) = p.place_path(&host, 0) {
+            host_args[path_arg] = at;
+        }
+    }
+    p.pass(abi, nr, &host_args)
 }
 
 /// Converts a guest sigaction between ABIs' neutral form and memory.

@@ -39,6 +39,22 @@ pub enum Action {
 pub struct Entry {
     pub name: &'static str,
     pub action: Action,
+    /// Arguments that are path names (resolved in the root filesystem).
+    pub paths: &'static [usize],
+}
+
+/// Which arguments of a syscall are path names (the same in both ABIs).
+fn path_args(name: &str) -> &'static [usize] {
+    match name {
+        "open" | "creat" | "stat" | "lstat" | "stat64" | "lstat64" | "oldstat" | "oldlstat"
+        | "access" | "readlink" | "truncate" | "truncate64" | "chdir" | "statfs" | "statfs64"
+        | "getxattr" | "lgetxattr" | "listxattr" | "llistxattr" | "utime" | "utimes"
+        | "execve" | "uselib" | "chmod" | "chown" | "lchown" | "chown32" | "lchown32" => &[0],
+        "openat" | "openat2" | "newfstatat" | "fstatat64" | "statx" | "faccessat"
+        | "faccessat2" | "readlinkat" | "utimensat" | "futimesat" | "name_to_handle_at"
+        | "fchmodat" | "fchownat" | "execveat" => &[1],
+        _ => &[],
+    }
 }
 
 /// The syscall tables of both guest ABIs.
@@ -53,6 +69,7 @@ fn build(names: &'static [&'static str], special: fn(&str) -> Option<Action>) ->
         .iter()
         .map(|&name| Entry {
             name,
+            paths: path_args(name),
             action: if name.is_empty() {
                 Action::Refuse("no such syscall")
             } else {
@@ -111,7 +128,19 @@ impl Process {
         }
         let entry = self.tables.entry(abi, nr);
         let ret = match entry.map(|e| e.action) {
-            Some(Action::Pass) => self.pass(abi, nr, &args),
+            Some(Action::Pass) => {
+                let mut host_args = args;
+                if self.opts.rootfs.is_some() {
+                    if let Some(e) = entry {
+                        for (slot, &k) in e.paths.iter().enumerate() {
+                            if let Some(p) = self.rootfs_arg(args[k], slot as u64) {
+                                host_args[k] = p;
+                            }
+                        }
+                    }
+                }
+                self.pass(abi, nr, &host_args)
+            }
             Some(Action::Emulate(h)) => h(self, &args),
             Some(Action::Refuse(why)) => {
                 if self.tables.warned.insert((abi, nr)) {
@@ -142,6 +171,28 @@ impl Process {
             Mode::Bits32 => self.cpu.gpr[0] = ret as u64 & 0xffff_ffff,
             Mode::Bits64 => self.cpu.gpr[0] = ret as u64,
         }
+    }
+
+    /// Rewrites a guest path argument that resolves inside the root
+    /// filesystem into a scratch slot; returns the slot's address.
+    fn rootfs_arg(&mut self, ptr: u64, slot: u64) -> Option<u64> {
+        let guest = mem::read_cstr(ptr, 4096).ok()?;
+        let host = self.opts.host_path(&guest);
+        if host == guest {
+            return None;
+        }
+        self.place_path(&host, slot)
+    }
+
+    /// Writes a host path into scratch slot `slot`; returns its address.
+    pub(crate) fn place_path(&mut self, host: &[u8], slot: u64) -> Option<u64> {
+        if host.len() as u64 >= crate::process::PATH_SLOT || self.path_scratch == 0 {
+            return None;
+        }
+        let at = self.path_scratch + slot * crate::process::PATH_SLOT;
+        mem::write_bytes(at, &host).ok()?;
+        mem::write_u8(at + host.len() as u64, 0).ok()?;
+        Some(at)
     }
 
     /// Hands a syscall to the host kernel entry for its ABI.
