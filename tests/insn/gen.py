@@ -1006,8 +1006,16 @@ def gen_lea(prog):
                 # rip-relative: the value depends on the link address, which is
                 # the same natively and under x86run (static non-PIE).
                 pass
-            idx_show = sorted({REGINFO[m.group(1)][0] for m in REG_RE.finditer(ad)} - {4}) 
+            idx_show = sorted({REGINFO[m.group(1)][0] for m in REG_RE.finditer(ad)} - {4})
             prog.add("lea %s,%s" % (d, ad), "lea %s, %s" % (d, ad), cases, show=idx_show)
+    # displacement-only forms, with and without an address-size prefix
+    raw = {64: [("lea rax,[-8]", "48 8d 04 25 f8 ff ff ff"), ("addr32 lea rax,[0xfffffff8]", "67 48 8d 04 25 f8 ff ff ff"),
+                ("lea eax,[-8]", "8d 04 25 f8 ff ff ff")],
+           32: [("lea eax,[-8]", "8d 05 f8 ff ff ff"), ("addr16 lea eax,[0xfff8]", "67 8d 06 f8 ff"),
+                ("addr16 lea ax,[0x1234]", "66 67 8d 06 34 12")]}[prog.bits]
+    for name, hexbytes in raw:
+        code = ".byte " + ",".join("0x" + b for b in hexbytes.split())
+        prog.add(name, code, [prog.case({}, 0)], show=[0])
 
 
 def gen_misc_data(prog):

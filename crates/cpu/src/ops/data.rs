@@ -37,7 +37,11 @@ impl Exec<'_> {
         }
         if i.op1_kind() == OpKind::Register && i.op1_register().is_segment_register() {
             let v = self.cpu.seg[seg_index(i.op1_register())] as u64;
-            let size = if i.op0_kind() == OpKind::Memory { 2 } else { self.op_size(i, 0) };
+            let size = if i.op0_kind() == OpKind::Memory {
+                2
+            } else {
+                self.op_size(i, 0)
+            };
             return self.write_op(i, 0, size, v);
         }
         let dsize = self.op_size(i, 0);
@@ -72,7 +76,23 @@ impl Exec<'_> {
             a = a.wrapping_add(self.cpu.reg(base));
         }
         if index != Register::None {
-            a = a.wrapping_add(self.cpu.reg(index).wrapping_mul(i.memory_index_scale() as u64));
+            a = a.wrapping_add(
+                self.cpu
+                    .reg(index)
+                    .wrapping_mul(i.memory_index_scale() as u64),
+            );
+        }
+        // The sum wraps at the address size (67h prefix), then is truncated
+        // to the destination.
+        let asize = if base != Register::None {
+            base.size() as u32
+        } else if index != Register::None {
+            index.size() as u32
+        } else {
+            i.memory_displ_size()
+        };
+        if asize == 2 || asize == 4 {
+            a &= mask(asize);
         }
         let size = self.op_size(i, 0);
         self.cpu.set_reg(i.op0_register(), a & mask(size));
@@ -108,7 +128,9 @@ impl Exec<'_> {
                 let b = self.cpu.reg(src_reg) & m;
                 let old = self.rmw(i, size, |a| a.wrapping_add(b) & m)? & m;
                 self.cpu.set_reg(src_reg, old);
-                self.cpu.flags.set_lazy(FlagOp::Add, size, old, b, old.wrapping_add(b) & m);
+                self.cpu
+                    .flags
+                    .set_lazy(FlagOp::Add, size, old, b, old.wrapping_add(b) & m);
             }
             _ => {
                 // cmpxchg r/m, r
@@ -134,7 +156,9 @@ impl Exec<'_> {
                 if old != acc {
                     self.cpu.set_gpr_sized(RAX, size, old);
                 }
-                self.cpu.flags.set_lazy(FlagOp::Sub, size, acc, old, acc.wrapping_sub(old) & m);
+                self.cpu
+                    .flags
+                    .set_lazy(FlagOp::Sub, size, acc, old, acc.wrapping_sub(old) & m);
             }
         }
         Ok(())
@@ -176,13 +200,18 @@ impl Exec<'_> {
         match i.mnemonic() {
             Mnemonic::Push => {
                 let size = self.stack_size(i);
-                let v = if i.op0_kind() == OpKind::Register && i.op0_register().is_segment_register() {
-                    self.cpu.seg[seg_index(i.op0_register())] as u64
-                } else {
-                    let s = self.op_size(i, 0).min(size);
-                    let v = self.read_op(i, 0, s)?;
-                    if s < size { sign_extend(v, s) } else { v }
-                };
+                let v =
+                    if i.op0_kind() == OpKind::Register && i.op0_register().is_segment_register() {
+                        self.cpu.seg[seg_index(i.op0_register())] as u64
+                    } else {
+                        let s = self.op_size(i, 0).min(size);
+                        let v = self.read_op(i, 0, s)?;
+                        if s < size {
+                            sign_extend(v, s)
+                        } else {
+                            v
+                        }
+                    };
                 self.push(size, v & mask(size))
             }
             Mnemonic::Pop => {
@@ -206,9 +235,15 @@ impl Exec<'_> {
                 Ok(())
             }
             Mnemonic::Pusha | Mnemonic::Pushad => {
-                let size = if i.mnemonic() == Mnemonic::Pusha { 2 } else { 4 };
+                let size = if i.mnemonic() == Mnemonic::Pusha {
+                    2
+                } else {
+                    4
+                };
                 let sp = self.cpu.gpr[RSP];
-                let vals: Vec<u64> = (0..8).map(|r| if r == RSP { sp } else { self.cpu.gpr[r] }).collect();
+                let vals: Vec<u64> = (0..8)
+                    .map(|r| if r == RSP { sp } else { self.cpu.gpr[r] })
+                    .collect();
                 // Probe the whole frame first so a fault leaves state unchanged.
                 let low = sp.wrapping_sub(8 * size as u64) & self.sp_mask();
                 mem::read(low, 1)?;
@@ -225,7 +260,10 @@ impl Exec<'_> {
                 let sp = self.cpu.gpr[RSP] & self.sp_mask();
                 let mut vals = [0u64; 8];
                 for (k, v) in vals.iter_mut().enumerate() {
-                    *v = mem::read(sp.wrapping_add((k as u64) * size as u64) & self.sp_mask(), size)?;
+                    *v = mem::read(
+                        sp.wrapping_add((k as u64) * size as u64) & self.sp_mask(),
+                        size,
+                    )?;
                 }
                 for (k, v) in vals.iter().enumerate() {
                     let r = 7 - k;
@@ -341,7 +379,13 @@ impl Exec<'_> {
                 let hi = if g[RAX] & 0x8000 != 0 { 0xffff } else { 0 };
                 g[RDX] = (g[RDX] & !0xffff) | hi;
             }
-            Mnemonic::Cdq => g[RDX] = if g[RAX] & 0x8000_0000 != 0 { 0xffff_ffff } else { 0 },
+            Mnemonic::Cdq => {
+                g[RDX] = if g[RAX] & 0x8000_0000 != 0 {
+                    0xffff_ffff
+                } else {
+                    0
+                }
+            }
             _ => g[RDX] = if g[RAX] & (1 << 63) != 0 { u64::MAX } else { 0 },
         }
         Ok(())
