@@ -305,10 +305,19 @@ impl Exec<'_> {
                 {
                     return self.mov(i);
                 }
+                if is_x87(i) {
+                    return self.x87(i);
+                }
                 self.simd(i)
             }
         }
     }
+}
+
+/// Whether an instruction belongs to the x87 FPU.
+fn is_x87(i: &Instruction) -> bool {
+    use iced_x86::CpuidFeature::{FPU, FPU287, FPU387};
+    i.cpuid_features().iter().any(|f| matches!(f, FPU | FPU287 | FPU387))
 }
 
 /// Movsd/Cmpsd also name SSE instructions; the string forms address

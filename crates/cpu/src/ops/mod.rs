@@ -10,3 +10,4 @@ mod muldiv;
 mod shift;
 mod simd;
 mod string;
+mod x87;
