@@ -18,28 +18,68 @@ pub enum DecodeError {
     Invalid { addr: u64 },
 }
 
-/// A decoded basic block.
+/// A decoded basic block: each instruction with its semantics.
 pub struct Block {
-    pub insns: Vec<Instruction>,
+    pub insns: Vec<(crate::interp::Handler, Instruction)>,
     /// First byte past the block.
     pub end: u64,
 }
 
-/// Decoded blocks keyed by guest start address.
-#[derive(Default)]
+/// Entries in the direct-mapped lookup table in front of the map.
+const FAST_SLOTS: usize = 4096;
+
+/// A cheap multiplicative hasher for guest addresses.
+#[derive(Default, Clone, Copy)]
+pub struct AddrHasher(u64);
+
+impl std::hash::Hasher for AddrHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ b as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (v ^ (v >> 29)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+type AddrMap<V> = HashMap<u64, V, std::hash::BuildHasherDefault<AddrHasher>>;
+
+/// Decoded blocks keyed by guest start address, with a direct-mapped table
+/// of recently used blocks in front.
 pub struct BlockCache {
-    blocks: HashMap<u64, Rc<Block>>,
+    blocks: AddrMap<Rc<Block>>,
+    fast: Vec<Option<(u64, Rc<Block>)>>,
+}
+
+impl Default for BlockCache {
+    fn default() -> Self {
+        BlockCache { blocks: AddrMap::default(), fast: vec![None; FAST_SLOTS] }
+    }
 }
 
 impl BlockCache {
     /// Returns the block starting at `addr`, decoding it on first use.
     #[inline]
     pub fn get(&mut self, addr: u64, bitness: u32) -> Result<Rc<Block>, DecodeError> {
-        if let Some(b) = self.blocks.get(&addr) {
-            return Ok(b.clone());
+        let slot = (addr as usize ^ (addr >> 12) as usize) & (FAST_SLOTS - 1);
+        if let Some((a, b)) = &self.fast[slot] {
+            if *a == addr {
+                return Ok(b.clone());
+            }
         }
-        let b = Rc::new(decode_block(addr, bitness)?);
-        self.blocks.insert(addr, b.clone());
+        let b = match self.blocks.get(&addr) {
+            Some(b) => b.clone(),
+            None => {
+                let b = Rc::new(decode_block(addr, bitness)?);
+                self.blocks.insert(addr, b.clone());
+                b
+            }
+        };
+        self.fast[slot] = Some((addr, b.clone()));
         Ok(b)
     }
 
@@ -47,11 +87,17 @@ impl BlockCache {
     /// was unmapped.
     pub fn invalidate(&mut self, start: u64, end: u64) {
         self.blocks.retain(|&a, b| b.end <= start || a >= end);
+        for e in self.fast.iter_mut() {
+            if matches!(e, Some((a, b)) if !(b.end <= start || *a >= end)) {
+                *e = None;
+            }
+        }
     }
 
     /// Forgets everything.
     pub fn clear(&mut self) {
         self.blocks.clear();
+        self.fast.iter_mut().for_each(|e| *e = None);
     }
 }
 
@@ -99,7 +145,7 @@ fn decode_block(addr: u64, bitness: u32) -> Result<Block, DecodeError> {
         };
         ip = insn.next_ip() & mask;
         let stop = insn.flow_control() != FlowControl::Next;
-        insns.push(insn);
+        insns.push((crate::interp::handler_for(&insn), insn));
         if stop || insns.len() >= MAX_BLOCK {
             break;
         }

@@ -68,12 +68,12 @@ impl Interpreter {
                 Err(DecodeError::Fetch(f)) => return Exit::Fault(f),
                 Err(DecodeError::Invalid { addr }) => return Exit::Illegal { addr },
             };
-            for insn in block.insns.iter() {
+            for (handler, insn) in block.insns.iter() {
                 let mut ex = Exec { cpu: &mut *cpu, next: insn.next_ip() };
                 if bitness == 32 {
                     ex.next &= 0xffff_ffff;
                 }
-                match ex.exec(insn) {
+                match handler(&mut ex, insn) {
                     Ok(()) => {
                         let next = ex.next;
                         cpu.rip = next;
@@ -110,7 +110,7 @@ impl Interpreter {
 
 /// Execution context of one instruction: the CPU and the address of the
 /// next instruction (which branches overwrite).
-pub(crate) struct Exec<'a> {
+pub struct Exec<'a> {
     pub cpu: &'a mut CpuState,
     pub next: u64,
 }
@@ -253,62 +253,72 @@ impl Exec<'_> {
         Exit::Illegal { addr: i.ip() }
     }
 
-    /// Dispatches one instruction to its semantics.
+    /// Executes one instruction (slow path: looks its handler up).
     pub fn exec(&mut self, i: &Instruction) -> Res {
+        handler_for(i)(self, i)
+    }
+}
+
+/// An instruction's semantics.
+pub type Handler = for<'a, 'b> fn(&'b mut Exec<'a>, &Instruction) -> Res;
+
+/// Chooses the semantics of a decoded instruction (once, at decode time).
+pub(crate) fn handler_for(i: &Instruction) -> Handler {
+    {
         use Mnemonic::*;
         match i.mnemonic() {
-            Add | Or | Adc | Sbb | And | Sub | Xor | Cmp | Test => self.alu2(i),
-            Inc | Dec | Neg | Not => self.alu1(i),
-            Mul | Imul => self.mul(i),
-            Div | Idiv => self.div(i),
-            Shl | Sal | Shr | Sar | Rol | Ror | Rcl | Rcr => self.shift(i),
-            Shld | Shrd => self.shift_double(i),
-            Bt | Bts | Btr | Btc => self.bit_test(i),
-            Bsf | Bsr | Tzcnt | Lzcnt | Popcnt => self.bit_scan(i),
-            Bswap => self.bswap(i),
-            Mov | Movzx | Movsx | Movsxd | Movbe | Movnti => self.mov(i),
-            Lea => self.lea(i),
-            Xchg | Xadd | Cmpxchg => self.exchange(i),
-            Cmpxchg8b | Cmpxchg16b => self.cmpxchg_wide(i),
+            Add | Or | Adc | Sbb | And | Sub | Xor | Cmp | Test => |e, i| e.alu2(i),
+            Inc | Dec | Neg | Not => |e, i| e.alu1(i),
+            Mul | Imul => |e, i| e.mul(i),
+            Div | Idiv => |e, i| e.div(i),
+            Shl | Sal | Shr | Sar | Rol | Ror | Rcl | Rcr => |e, i| e.shift(i),
+            Shld | Shrd => |e, i| e.shift_double(i),
+            Bt | Bts | Btr | Btc => |e, i| e.bit_test(i),
+            Bsf | Bsr | Tzcnt | Lzcnt | Popcnt => |e, i| e.bit_scan(i),
+            Bswap => |e, i| e.bswap(i),
+            Mov | Movzx | Movsx | Movsxd | Movbe | Movnti => |e, i| e.mov(i),
+            Lea => |e, i| e.lea(i),
+            Xchg | Xadd | Cmpxchg => |e, i| e.exchange(i),
+            Cmpxchg8b | Cmpxchg16b => |e, i| e.cmpxchg_wide(i),
             Push | Pop | Pusha | Pushad | Popa | Popad | Pushf | Pushfd | Pushfq | Popf | Popfd
-            | Popfq => self.stack_op(i),
-            Enter | Leave => self.frame(i),
-            Lahf | Sahf | Clc | Stc | Cmc | Cld | Std | Cli | Sti => self.flag_op(i),
-            Cbw | Cwde | Cdqe | Cwd | Cdq | Cqo => self.sign_extend(i),
+            | Popfq => |e, i| e.stack_op(i),
+            Enter | Leave => |e, i| e.frame(i),
+            Lahf | Sahf | Clc | Stc | Cmc | Cld | Std | Cli | Sti => |e, i| e.flag_op(i),
+            Cbw | Cwde | Cdqe | Cwd | Cdq | Cqo => |e, i| e.sign_extend(i),
             Cmovo | Cmovno | Cmovb | Cmovae | Cmove | Cmovne | Cmovbe | Cmova | Cmovs | Cmovns
-            | Cmovp | Cmovnp | Cmovl | Cmovge | Cmovle | Cmovg => self.cmov(i),
+            | Cmovp | Cmovnp | Cmovl | Cmovge | Cmovle | Cmovg => |e, i| e.cmov(i),
             Seto | Setno | Setb | Setae | Sete | Setne | Setbe | Seta | Sets | Setns | Setp
-            | Setnp | Setl | Setge | Setle | Setg => self.setcc(i),
-            Xlatb => self.xlat(i),
+            | Setnp | Setl | Setge | Setle | Setg => |e, i| e.setcc(i),
+            Xlatb => |e, i| e.xlat(i),
             Jmp | Call | Ret | Jo | Jno | Jb | Jae | Je | Jne | Jbe | Ja | Js | Jns | Jp | Jnp
-            | Jl | Jge | Jle | Jg | Loop | Loope | Loopne | Jcxz | Jecxz | Jrcxz => self.branch(i),
+            | Jl | Jge | Jle | Jg | Loop | Loope | Loopne | Jcxz | Jecxz | Jrcxz => |e, i| e.branch(i),
             Movsb | Movsw | Movsd | Movsq | Cmpsb | Cmpsw | Cmpsd | Cmpsq | Scasb | Scasw
             | Scasd | Scasq | Lodsb | Lodsw | Lodsd | Lodsq | Stosb | Stosw | Stosd | Stosq
                 if is_string_form(i) =>
             {
-                self.string(i)
+                |e, i| e.string(i)
             }
-            Daa | Das | Aaa | Aas | Aam | Aad => self.bcd(i),
+            Daa | Das | Aaa | Aas | Aam | Aad => |e, i| e.bcd(i),
             Int | Int3 | Into | Int1 | Syscall | Sysenter | Hlt | Ud0 | Ud1 | Ud2 | Cpuid
             | Rdtsc | Rdtscp | Nop | Pause | Lfence | Mfence | Sfence | Prefetchnta
             | Prefetcht0 | Prefetcht1 | Prefetcht2 | Prefetchw | Endbr32 | Endbr64 | Clflush
             | Clflushopt | Bound | In | Out | Insb | Insw | Insd | Outsb | Outsw | Outsd
             | Iret | Iretd | Iretq | Sysexit | Sysret | Lgdt | Lidt | Wrmsr | Rdmsr | Invd
-            | Wbinvd | Rdpmc => self.system(i),
-            Salc => self.salc(i),
-            Lds | Les | Lfs | Lgs | Lss => Err(Exit::GeneralProtection),
+            | Wbinvd | Rdpmc => |e, i| e.system(i),
+            Salc => |e, i| e.salc(i),
+            Lds | Les | Lfs | Lgs | Lss => |_, _| Err(Exit::GeneralProtection),
             _ => {
                 if i.op_kind(0) == OpKind::Register && i.op0_register().is_segment_register()
                     || i.op_count() > 1
                         && i.op_kind(1) == OpKind::Register
                         && i.op1_register().is_segment_register()
                 {
-                    return self.mov(i);
+                    return |e, i| e.mov(i);
                 }
                 if is_x87(i) {
-                    return self.x87(i);
+                    return |e, i| e.x87(i);
                 }
-                self.simd(i)
+                |e, i| e.simd(i)
             }
         }
     }

@@ -173,15 +173,23 @@ impl CpuState {
     }
 }
 
-/// Maps an iced register to (gpr index, width in bytes, is AH/CH/DH/BH).
-#[inline]
+/// Maps an iced register to (gpr index, width in bytes, is AH/CH/DH/BH),
+/// by arithmetic on iced's register numbering (AL..R15 are contiguous).
+#[inline(always)]
 pub fn reg_slot(r: Register) -> (usize, u32, bool) {
-    use Register::*;
-    let high = matches!(r, AH | CH | DH | BH);
-    if high {
-        return ((r as usize) - (AH as usize), 1, true);
+    let n = r as usize;
+    match n {
+        1..=4 => (n - 1, 1, false),
+        5..=8 => (n - 5, 1, true),
+        9..=20 => (n - 9 + 4, 1, false),
+        21..=36 => (n - 21, 2, false),
+        37..=52 => (n - 37, 4, false),
+        _ => ((n.wrapping_sub(53)) & 15, 8, false),
     }
-    let full = r.full_register();
-    let idx = (full as usize).wrapping_sub(RAX as usize);
-    (idx & 15, r.size() as u32, false)
 }
+
+const _: () = {
+    assert!(Register::AL as usize == 1 && Register::AH as usize == 5 && Register::SPL as usize == 9);
+    assert!(Register::AX as usize == 21 && Register::EAX as usize == 37 && Register::RAX as usize == 53);
+    assert!(Register::R15 as usize == 68 && Register::R15L as usize == 20);
+};
