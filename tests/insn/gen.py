@@ -756,6 +756,13 @@ def gen_shift(prog, ops):
                         prog.add("%s %s,imm8=1" % (op, r2), enc, cases)
                 else:
                     prog.add("%s %s,%d" % (op, r2, c), "%s %s, %d" % (op, r2, c), cases)
+            if op in ("shl", "sal"):
+                # The /6 encoding (an undocumented alias of shl/sal).
+                cases = [prog.case({r: x, "cl": c}, fl) for x in vals[::2] for c in SHIFT_COUNTS[::2]
+                         for fl in FLAG_PAIR]
+                enc = encode_c1(prog, op, r, ext=6).replace("0xc1", "0xd3").replace("0xc0", "0xd2")
+                enc = enc.rsplit(",", 1)[0]
+                prog.add("%s(/6) %s,cl" % (op, r), enc, cases, show=[0, 1])
             cases = [prog.case({"cl": c}, fl, mem=(x, 0)) for x in vals[::3] for c in SHIFT_COUNTS
                      for fl in FLAG_PAIR]
             prog.add("%s m%d,cl" % (op, 8 * w), "%s %s [memop], cl" % (op, PTR[w]), cases, dump=True)
@@ -767,7 +774,7 @@ def gen_shift(prog, ops):
 SHIFT_EXT = {"rol": 0, "ror": 1, "rcl": 2, "rcr": 3, "shl": 4, "shr": 5, "sal": 6, "sar": 7}
 
 
-def encode_c1(prog, op, r):
+def encode_c1(prog, op, r, ext=None):
     """Raw bytes for `op r, 1` in the C0/C1 ib encoding."""
     idx, w, sh = REGINFO[r]
     if sh:
@@ -785,7 +792,8 @@ def encode_c1(prog, op, r):
     if rex:
         pre.append(rex)
     # sal (/6) is an alias; GAS encodes it as /4, so use /4 for both.
-    ext = SHIFT_EXT[op] if op != "sal" else 4
+    if ext is None:
+        ext = SHIFT_EXT[op] if op != "sal" else 4
     op_b = 0xC0 if w == 1 else 0xC1
     modrm = 0xC0 | (ext << 3) | (idx & 7)
     return ".byte " + ",".join("0x%02x" % b for b in pre + [op_b, modrm, 1])
@@ -929,9 +937,7 @@ def gen_xchg(prog):
                      dump=True)
         # cmpxchg: equal and unequal
         a_ = acc(w)
-        d, s = pr[0] if w > 1 else ("bl", "cl")
-        if w == 1 and False:
-            pass
+        d, s = reg(prog.bits, 3, w), reg(prog.bits, 1, w)
         cases = []
         for k, (x, y) in enumerate(pairs_small(prog, w, 16)):
             z = prog.rng.val(w)
@@ -952,6 +958,14 @@ def gen_xchg(prog):
         prog.add("cmpxchg %s,%s" % (a_, s), "cmpxchg %s, %s" % (a_, s), cases)
         cases = [prog.case({a_: x, d: y}, 0) for (x, y) in pairs_small(prog, w, 8)]
         prog.add("cmpxchg %s,%s" % (d, a_), "cmpxchg %s, %s" % (d, a_), cases)
+    # 90 is nop, not xchg eax,eax (which zero-extends in 64-bit mode)
+    cases = [prog.case({}, 0)]
+    prog.add("nop (90)", ".byte 0x90", cases, show=[0])
+    prog.add("xchg eax,eax (87 c0)", ".byte 0x87, 0xc0", cases, show=[0])
+    prog.add("xchg ebx,ebx", "xchg ebx, ebx", cases, show=[3])
+    if prog.bits == 64:
+        prog.add("xchg r8d,eax (41 90)", ".byte 0x41, 0x90", cases, show=[0, 8])
+        prog.add("xchg rax,r8 (49 90)", ".byte 0x49, 0x90", cases, show=[0, 8])
     # cmpxchg8b / cmpxchg16b
     for lock in ("", "lock "):
         cases = []
@@ -1046,6 +1060,24 @@ def gen_misc_data(prog):
         prog.add("mov m%d,%s" % (8 * w, d), "mov %s [memop], %s" % (PTR[w], d), cases, dump=True)
         prog.add("mov %s,imm" % d, "mov %s, %s" % (d, imm_str(0x8765432112345678 & mask(w) if w == 8 else 0x87654321 & mask(w))), cases[:1])
         prog.add("mov m%d,imm" % (8 * w), "mov %s [memop], %s" % (PTR[w], imm_str(-5 if w == 8 else 0x87654321 & mask(w))), cases[:2], dump=True)
+    # movbe (byte-swapping load/store)
+    for w in (2, 4) + ((8,) if prog.bits == 64 else ()):
+        r = reg(prog.bits, 3, w)
+        cases = [prog.case({r: prog.rng.val(w)}, 0, mem=(prog.rng.val(8), 0)) for _ in range(4)]
+        prog.add("movbe %s,m%d" % (r, 8 * w), "movbe %s, %s [memop]" % (r, PTR[w]), cases, dump=True)
+        prog.add("movbe m%d,%s" % (8 * w, r), "movbe %s [memop], %s" % (PTR[w], r), cases, dump=True)
+    # moffs forms (A0-A3): absolute address without ModRM
+    cases = [prog.case({"rax" if prog.bits == 64 else "eax": prog.rng.val(8)}, 0, mem=(prog.rng.val(8), 0))
+             for _ in range(3)]
+    dq = ".quad" if prog.bits == 64 else ".long"
+    for name, pre in (("mov al,moffs", "0xa0"), ("mov eax,moffs", "0xa1"), ("mov moffs,al", "0xa2"),
+                      ("mov moffs,eax", "0xa3"), ("mov ax,moffs", "0x66, 0xa1"), ("mov moffs,ax", "0x66, 0xa3")) + \
+            ((("mov rax,moffs", "0x48, 0xa1"), ("mov moffs,rax", "0x48, 0xa3")) if prog.bits == 64 else ()):
+        prog.add(name, [".byte " + pre, "%s memop" % dq], cases, dump=True, show=[0])
+    if prog.bits == 32:
+        # salc (undocumented, 32-bit only): al = CF ? 0xff : 0
+        cases = [prog.case({"eax": prog.rng.val(4)}, f) for f in (0, CF, ARITH, ARITH & ~CF)]
+        prog.add("salc", ".byte 0xd6", cases, show=[0])
     if prog.bits == 64:
         cases = [prog.case({}, 0)]
         prog.add("movabs rax,imm64", "movabs rax, 0x8877665544332211", cases)
@@ -1086,6 +1118,12 @@ def gen_stack(prog):
     # pop into a memory operand addressed with rsp (uses the incremented rsp)
     prog.add("pop [sp+4]", "pop %s [%s+4]" % (q, sp), cases, dump=True, show=[])
     prog.add("push [sp+8]", "push %s [%s+8]" % (q, sp), cases, dump=True, show=[])
+    if prog.bits == 32:
+        cases = [prog.case({}, 0, stk=stk()) for _ in range(2)]
+        for c in cases:
+            c.regs[4] = "scratch+%d" % (STACKTOP - 32)
+        for op in ("pusha", "pushad", "popa", "popad"):
+            prog.add(op, op if op != "pusha" else "pushaw", cases, dump=True, show=[])
     # pushf / popf
     sfx = "q" if prog.bits == 64 else "d"
     cases = [prog.case({}, f, stk=stk()) for f in flag_combos()[::3] + [DF, ARITH | DF]]
@@ -1136,8 +1174,14 @@ def gen_string(prog):
         p[128 + 8 + k] = p[8 + k]
     for k in range(60, 100):
         p[k] = 0x41
+    p[128 + 8 + 21] ^= 0x80  # the forward equal run ends here
+    for k in range(48):  # backward equal run for byte compares
+        p[247 - k] = p[120 - k]
+    p[247 - 9] ^= 0x01
     prog.patterns.append(bytes(p))
     pat = 1
+    # the memop overlay rewrites the pattern's own bytes
+    keep = (int.from_bytes(p[MEMOP:MEMOP + 8], "little"), int.from_bytes(p[MEMOP + 8:MEMOP + 16], "little"))
     R = (lambda n: n) if prog.bits == 64 else (lambda n: "e" + n[1:])
     for op in ("movs", "cmps", "scas", "lods", "stos"):
         for suf in widths_:
@@ -1161,7 +1205,8 @@ def gen_string(prog):
                             asg = {}
                             asg[R("rcx")] = c
                             asg[R("rax")] = accv & mask(W)
-                            cc = prog.case(asg, (DF if df else 0) | (ARITH if c % 2 else 0), pattern=pat)
+                            cc = prog.case(asg, (DF if df else 0) | (ARITH if c % 2 else 0), pattern=pat,
+                                           mem=keep)
                             cc.regs[6] = "scratch+%d" % si_
                             cc.regs[7] = "scratch+%d" % di_
                             cases.append(cc)
@@ -1173,7 +1218,8 @@ def gen_string(prog):
             cases = []
             for df in (0, 1):
                 for c in (0, 3):
-                    cc = prog.case({"rcx": c | 0xFFFFFFFF00000000, "rax": 0x4141414141414141}, DF if df else 0, pattern=pat)
+                    cc = prog.case({"rcx": c | 0xFFFFFFFF00000000, "rax": 0x4141414141414141}, DF if df else 0,
+                                   pattern=pat, mem=keep)
                     cc.regs[6] = "scratch+%d" % (8 if not df else 120)
                     cc.regs[7] = "scratch+%d" % (136 if not df else 240)
                     cases.append(cc)
@@ -1234,6 +1280,139 @@ def gen_control(prog):
                          "{T}:", "mov %s [path], 2" % q], [c], show=[])
 
 
+def flag_producers(prog, w):
+    """(name, code) of flag-setting instructions on d (bl/bx/ebx/rbx) and s
+    (cl/cx/ecx/rcx; cl is also the shift count)."""
+    d, s = reg(prog.bits, 3, w), reg(prog.bits, 1, w)
+    out = [("%s %s,%s" % (op, d, s), "%s %s, %s" % (op, d, s))
+           for op in ("add", "adc", "sub", "sbb", "cmp", "and", "or", "xor", "test")]
+    out += [("%s %s" % (op, d), "%s %s" % (op, d)) for op in ("inc", "dec", "neg", "not")]
+    out += [("%s %s,cl" % (op, d), "%s %s, cl" % (op, d)) for op in ("shl", "shr", "sar", "rol", "ror", "rcl", "rcr")]
+    out += [("%s %s,1" % (op, d), "%s %s, 1" % (op, d)) for op in ("shl", "sar")]
+    out += [("xadd %s,%s" % (d, s), "xadd %s, %s" % (d, s)), ("cmpxchg %s,%s" % (d, s), "cmpxchg %s, %s" % (d, s)),
+            ("mul %s" % s, "mul %s" % s)]
+    if w > 1:
+        out += [("imul %s,%s" % (d, s), "imul %s, %s" % (d, s)), ("bt %s,%s" % (d, s), "bt %s, %s" % (d, s)),
+                ("bsf %s,%s" % (d, s), "bsf %s, %s" % (d, s)), ("shld %s,%s,cl" % (d, s), "shld %s, %s, cl" % (d, s)),
+                ("popcnt %s,%s" % (d, s), "popcnt %s, %s" % (d, s)), ("lzcnt %s,%s" % (d, s), "lzcnt %s, %s" % (d, s))]
+    return out
+
+
+def gen_flagflow(prog):
+    """Flags left pending by one instruction and read by the next ones (the
+    interpreter evaluates flags lazily): each producer is followed by all 16
+    setcc, all 16 jcc and all 16 cmovcc, each recording into memory."""
+    chain = []
+    for k, cc in enumerate(CC):
+        chain.append("set%s BYTE PTR [memop+%d]" % (cc, k))
+    for k, cc in enumerate(CC):
+        chain += ["j%s {T}_%d" % (cc, k), "mov BYTE PTR [memop+%d], 1" % (16 + k), "{T}_%d:" % k]
+    for k, cc in enumerate(CC):
+        chain += ["mov edi, %d" % k, "cmov%s edi, esi" % cc, "mov DWORD PTR [memop+%d], edi" % (32 + 4 * k)]
+    chain += ["lahf", "mov BYTE PTR [memop+96], ah"]
+    for w in widths(prog):
+        d, s = reg(prog.bits, 3, w), reg(prog.bits, 1, w)
+        for name, code in flag_producers(prog, w):
+            ps = pairs_small(prog, w, 10) + [(0, 0), (mask(w), 1), (1 << (8 * w - 1), mask(w))]
+            cases = [prog.case({d: x, s: y, "esi": 0x5EE}, fl)
+                     for k, (x, y) in enumerate(ps) for fl in ((FL_SET, 0) if k % 3 == 0 else (prog.rng.flags(),))]
+            prog.add(name + " ; setcc/jcc/cmovcc", [code] + chain, cases, dump=True,
+                     show=[3, 1])
+    # producers followed by instructions that read some flags and write others
+    consumers = ["adc edx, 0", "sbb edx, edx", "rcl edx, 1", "rcr edx, 3", "cmc", "inc edx", "dec edx",
+                 "bt edx, 3", "sahf", "pushf%s" % ("q" if prog.bits == 64 else "d"),
+                 "loope {T}", "loopne {T}", "mul edx", "shl edx, 0", "neg edx"]
+    if prog.bits == 32:
+        consumers += ["daa", "das", "aaa", "aas", ".byte 0xd6"]
+    for w in (1, 4):
+        d, s = reg(prog.bits, 3, w), reg(prog.bits, 1, w)
+        prods = [pc for pc in flag_producers(prog, w)
+                 if pc[0].split()[0] in ("add", "sub", "cmp", "inc", "dec", "neg", "and", "shl", "sar", "xadd", "adc",
+                                          "sbb", "imul", "rcr")]
+        for name, code in prods:
+            for cons in consumers:
+                ps = [(0, 0), (mask(w), 1), (1 << (8 * w - 1), mask(w))] + pairs_small(prog, w, 5)[5:]
+                cases = [prog.case({d: x, s: y, "edx": 0x1234567 + k, "eax": 0x3456789A}, fl)
+                         for k, (x, y) in enumerate(ps) for fl in (FL_SET, 0)]
+                tail = [cons]
+                if "{T}" in cons:
+                    tail += ["mov BYTE PTR [path], 1", "{T}:"]
+                prog.add("%s ; %s" % (name, cons.replace("{T}", "L").replace(".byte 0xd6", "salc")),
+                         [code] + tail, cases, dump=cons.startswith("push"), show=[3, 1, 2, 0])
+
+
+def gen_addr(prog):
+    """Memory operands through every addressing form (the interpreter's
+    effective-address computation), with wrap-around of 32-bit addresses."""
+    bits = prog.bits
+    forms = []  # (address text, {reg: value or symbol expression})
+    if bits == 64:
+        forms = [
+            ("[rbx]", {"rbx": "memop"}),
+            ("[rbx+8]", {"rbx": "memop-8"}),
+            ("[rbx-0x80]", {"rbx": "memop+0x80"}),
+            ("[rbx+0x12345]", {"rbx": "memop-0x12345"}),
+            ("[rsi*4+memop]", {"rsi": 2}),
+            ("[rbx+rsi]", {"rbx": "memop+0x40", "rsi": -0x40}),
+            ("[rbx+rsi*2+7]", {"rbx": "memop-7-6", "rsi": 3}),
+            ("[rbx+rsi*8-0x1000]", {"rbx": "memop+0x1000+8", "rsi": -1}),
+            ("[rbp]", {"rbp": "memop"}),
+            ("[rbp+0]", {"rbp": "memop"}),
+            ("[r13]", {"r13": "memop"}),
+            ("[r12]", {"r12": "memop"}),
+            ("[r12+r13*4+9]", {"r12": "memop-9-8", "r13": 2}),
+            ("[rsp-96]", {}),
+            ("[rsp+rsi-96]", {"rsi": 0}),
+            ("[rip+memop]", {}),
+            ("[memop]", {}),
+            ("[ebx]", {"rbx": "memop+0x1234567800000000"}),
+            ("[ebx+esi]", {"rbx": "memop+0x10", "rsi": 0xFFFFFFF0}),
+            ("[ebx+esi*4+5]", {"rbx": "memop+0xFFFFFFFF00000000", "rsi": -4}),
+            ("[esi*2+memop-3]", {"rsi": 0x8000000080000002}),
+            ("[r9d+r10d]", {"r9": "memop+0x100", "r10": 0xFFFFFF00}),
+            ("[ebx-0x80000000]", {"rbx": "memop+0x80000000"}),
+        ]
+    else:
+        forms = [
+            ("[ebx]", {"ebx": "memop"}),
+            ("[ebx+8]", {"ebx": "memop-8"}),
+            ("[ebx-0x80]", {"ebx": "memop+0x80"}),
+            ("[ebx+0x12345]", {"ebx": "memop-0x12345"}),
+            ("[esi*4+memop]", {"esi": 2}),
+            ("[ebx+esi]", {"ebx": "memop+0x40", "esi": -0x40}),
+            ("[ebx+esi*2+7]", {"ebx": "memop-7-6", "esi": 3}),
+            ("[ebx+esi*8-0x1000]", {"ebx": "memop+0x1000+8", "esi": -1}),
+            ("[ebp]", {"ebp": "memop"}),
+            ("[esp-96]", {}),
+            ("[esp+esi-96]", {"esi": 0}),
+            ("[memop]", {}),
+            ("[ebx+esi]", {"ebx": "memop+0x10", "esi": 0xFFFFFFF0}),
+            ("[ebx-0x80000000]", {"ebx": "memop+0x80000000"}),
+            ("[esi*8+memop+0x80000000]", {"esi": 0x10000000}),
+        ]
+    seen = set()
+    for ad, regs_ in forms:
+        for w, op in ((4, "mov %s, %s"), (8 if bits == 64 else 2, "add %s, %s"), (1, "xor %s, %s")):
+            src = reg(bits, 0, w)
+            for kind in ("load", "store"):
+                name = "%s %s" % (op.split()[0], ad)
+                text = op % ((src, "%s %s" % (PTR[w], ad)) if kind == "load" else ("%s %s" % (PTR[w], ad), src))
+                if text in seen:
+                    continue
+                seen.add(text)
+                cases = []
+                for k in range(3):
+                    c = prog.case({src: prog.rng.val(w)}, prog.rng.flags(), mem=(prog.rng.val(8), prog.rng.val(8)))
+                    for r, v in regs_.items():
+                        idx = REGINFO[r][0]
+                        if isinstance(v, str):
+                            c.regs[idx] = v
+                        else:
+                            c.regs[idx] = v & mask(prog.w)
+                    cases.append(c)
+                prog.add(text.replace("  ", " "), text, cases, dump=True, show=[0])
+
+
 # ---------------------------------------------------------------------------
 # Programs
 # ---------------------------------------------------------------------------
@@ -1256,6 +1435,8 @@ FAMILIES = {
     "string": gen_string,
     "bcd": gen_bcd,
     "control": gen_control,
+    "flagflow": gen_flagflow,
+    "addr": gen_addr,
 }
 
 
