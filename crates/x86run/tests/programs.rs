@@ -253,4 +253,6 @@ program_tests! {
         Run { args: &[], stdin: None, expect: End::Code(25) },
     ];
     control => [exits(26)];
+    mmap => [exits(27)];
+    threads => [exits(28)];
 }
