@@ -9,7 +9,8 @@ and under x86run; the outputs must be byte-identical.  Next to each program a
 state, so that the Rust test (crates/x86run/tests/insn.rs) can print a
 readable diff.
 
-Usage:  gen.py OUTDIR PROGRAM...     (writes OUTDIR/PROGRAM.s and .meta)
+Usage:  gen.py [--mask-undefined] OUTDIR PROGRAM...
+                                     (writes OUTDIR/PROGRAM.s and .meta)
         gen.py --list                (lists the program names)
 
 Program anatomy
@@ -32,8 +33,38 @@ Masked flags
 ------------
 The comparison covers all of EFLAGS, including the flags the manuals call
 undefined: the reference is a deterministic CPU and x86run is made to match
-it.  A flag is masked (cleared in both outputs before comparison) only where
-no match is possible.  Every mask is listed in MASKS below with its reason.
+it.  On the reference CPU (AMD, Zen family) no flag needs masking: every
+"undefined" flag and result the programs produce is a deterministic function
+of the inputs, and x86run computes the same one.  What AMD does there (found
+with these tests, implemented in crates/cpu/src/ops/):
+
+  and/or/xor/test   AF = 0
+  shl/shr/sar       AF = 1 (count != 0); OF as for a 1-bit shift of the last
+                    step (shl: MSB(res)^CF, shr: 0 for counts > 1, sar: 0)
+  rol/ror/rcl/rcr   OF by the 1-bit formula for every count
+  shld/shrd         AF = 1; OF: shld MSB(res)^CF, shrd MSB(res)^bit(n-2);
+                    16-bit counts 17..31 shift through a:b:b (shld) / b:b:a
+                    (shrd) with CF = 0 (and OF = 0 for shld); shld by 16: OF = CF
+  mul/imul          SF, ZF, AF, PF unchanged
+  div/idiv          CF, OF unchanged; AF = 1; SF = ZF = PF = 0
+  bsf/bsr           only ZF changes; zero source leaves the destination
+                    untouched (even the upper half of a 32-bit register)
+  tzcnt/lzcnt       OF unchanged; SF = AF = PF = 0
+  bt/bts/btr/btc    only CF changes
+  aaa/aas           SF, ZF, PF, OF of the 16-bit sum ax +/- 0x106 (or ax)
+  daa/das           OF = sign change of al from + to - (daa) / - to + (das)
+  aad               flags of the 8-bit addition al + ah*imm
+  aam               CF = OF = AF = 0
+  bswap r16         result 0
+
+MASKS below lists what is masked in exact mode: nothing.
+
+On any other CPU (the Rust test checks /proc/cpuinfo; X86RUN_INSN_UNDEFINED
+=exact|mask overrides) the generator runs with --mask-undefined: every flag
+the Intel and AMD manuals call undefined is masked per form (see
+undefined_flags()), forms and cases whose result is undefined are dropped
+(bswap r16, 16-bit shld/shrd by more than 16, bsf/bsr of zero), and so are the
+pending-flag forms whose producer leaves flags undefined.
 """
 
 import os
@@ -46,11 +77,79 @@ ARITH = CF | PF | AF | ZF | SF | OF
 FL_CLEAR = 0
 FL_SET = ARITH
 
-# Flags masked per instruction, with the reason.  Everything not listed here
-# is compared exactly (all of EFLAGS as pushf shows it).
-MASKS = {
-    # (none so far)
-}
+# Flags masked per instruction in exact mode (the reference CPU), with the
+# reason.  Everything not listed here is compared exactly (all of EFLAGS as
+# pushf shows it).  Nothing needs masking on the reference CPU.
+MASKS = {}
+
+# Set by --mask-undefined (a host CPU other than the reference one).
+MASK_UNDEFINED = False
+
+SHIFT_MNEMS = ("shl", "sal", "shr", "sar")
+ROTATE_MNEMS = ("rol", "ror", "rcl", "rcr")
+
+
+def operand_width(op):
+    op = op.strip()
+    for w, p in PTR.items():
+        if op.startswith(p):
+            return w
+    if op in REGINFO:
+        return REGINFO[op][1]
+    return None
+
+
+def undefined_flags(text):
+    """EFLAGS bits the manuals (Intel SDM, AMD APM) leave undefined after
+    instruction `text` (GNU Intel syntax, prefixes allowed)."""
+    t = text.strip()
+    if not t or t.endswith(":") or t.startswith("."):
+        return 0
+    words = t.split()
+    while words and words[0] in ("lock", "rep", "repe", "repne", "addr32", "addr16"):
+        words = words[1:]
+    if not words:
+        return 0
+    m = words[0]
+    ops = [o.strip() for o in " ".join(words[1:]).split(",")] if len(words) > 1 else []
+    w = operand_width(ops[0]) if ops else None
+    cnt = None
+    if ops and ops[-1].lstrip("-").isdigit():
+        cnt = int(ops[-1])
+    if m in ("and", "or", "xor", "test"):
+        return AF
+    if m in SHIFT_MNEMS:
+        c = 1 if len(ops) == 1 else cnt
+        u = AF
+        if c is None or (c & (0x3F if w == 8 else 0x1F)) > 1:
+            u |= OF
+        if w is not None and w <= 2 and (c is None or (c & 0x1F) >= 8 * w):
+            u |= CF
+        return u
+    if m in ROTATE_MNEMS:
+        c = 1 if len(ops) == 1 else cnt
+        return 0 if c is not None and (c & (0x3F if w == 8 else 0x1F)) == 1 else OF
+    if m in ("shld", "shrd"):
+        if w == 2 and (cnt is None or cnt & 0x1F > 16):
+            return ARITH
+        return AF | (0 if cnt == 1 else OF)
+    if m in ("mul", "imul"):
+        return SF | ZF | AF | PF
+    if m in ("div", "idiv"):
+        return ARITH
+    if m in ("bsf", "bsr"):
+        return CF | OF | SF | AF | PF
+    if m in ("tzcnt", "lzcnt"):
+        return OF | SF | AF | PF
+    if m in ("bt", "bts", "btr", "btc"):
+        return OF | SF | AF | PF
+    if m in ("aaa", "aas"):
+        return OF | SF | ZF | PF
+    if m in ("daa", "das"):
+        return OF
+    if m in ("aam", "aad"):
+        return OF | AF | CF
+    return 0
 
 SCRATCH = 256
 MEMOP = 128  # offset of memop in scratch
@@ -212,11 +311,25 @@ class Program:
             r[idx] = (r[idx] & ~m) | ((v << sh) & m)
         return Case(r, flags, mem, stk, pattern)
 
-    def add(self, name, code, cases, dump=False, show=None, mnem=None):
+    def add(self, name, code, cases, dump=False, show=None, mnem=None, undef_as=None):
+        """Adds a form.  `undef_as` names the instruction whose undefined
+        flags apply when `code` is raw bytes ("drop": the result itself is
+        undefined)."""
         if not cases:
             return
         assert len(cases) <= 3000, name
-        self.forms.append(Form(name, code, cases, dump, show, mnem=mnem))
+        fm = None
+        if MASK_UNDEFINED:
+            if undef_as == "drop":
+                return
+            lines = [undef_as] if undef_as else (code if isinstance(code, list) else [code])
+            u = 0
+            for line in lines:
+                u |= undefined_flags(line)
+            fm = mask(8) & ~u if u else None
+        f = Form(name, code, cases, dump, show, mnem=mnem)
+        f.flag_mask = fm
+        self.forms.append(f)
 
 
 def hash_name(s):
@@ -496,7 +609,7 @@ def emit_meta(prog):
     out = ["bits %d" % prog.bits, "word %d" % W, "nregs %d" % prog.nregs]
     for fi, f in enumerate(prog.forms):
         fm = f.flag_mask if f.flag_mask is not None else mask(W)
-        out.append("form %d %d %d 0x%x %s" % (fi, len(f.cases), SCRATCH if f.dump else 0, fm & ARITH, f.name))
+        out.append("form %d %d %d 0x%x %s" % (fi, len(f.cases), SCRATCH if f.dump else 0, ARITH & ~fm, f.name))
         fields = show_fields(prog, f)
         for c in f.cases:
             parts = []
@@ -753,7 +866,7 @@ def gen_shift(prog, ops):
                     # C1 /n ib with an immediate of 1 (GAS would pick D1).
                     enc = encode_c1(prog, op, r2)
                     if enc:
-                        prog.add("%s %s,imm8=1" % (op, r2), enc, cases)
+                        prog.add("%s %s,imm8=1" % (op, r2), enc, cases, undef_as="%s %s, 1" % (op, r2))
                 else:
                     prog.add("%s %s,%d" % (op, r2, c), "%s %s, %d" % (op, r2, c), cases)
             if op in ("shl", "sal"):
@@ -762,7 +875,7 @@ def gen_shift(prog, ops):
                          for fl in FLAG_PAIR]
                 enc = encode_c1(prog, op, r, ext=6).replace("0xc1", "0xd3").replace("0xc0", "0xd2")
                 enc = enc.rsplit(",", 1)[0]
-                prog.add("%s(/6) %s,cl" % (op, r), enc, cases, show=[0, 1])
+                prog.add("%s(/6) %s,cl" % (op, r), enc, cases, show=[0, 1], undef_as="shl %s, cl" % r)
             cases = [prog.case({"cl": c}, fl, mem=(x, 0)) for x in vals[::3] for c in SHIFT_COUNTS
                      for fl in FLAG_PAIR]
             prog.add("%s m%d,cl" % (op, 8 * w), "%s %s [memop], cl" % (op, PTR[w]), cases, dump=True)
@@ -806,13 +919,17 @@ def gen_shiftd(prog):
             vals = [(x, y) for x in edge_values(w)[:5] for y in edge_values(w)[:5:2]] + \
                 [(prog.rng.val(w), prog.rng.val(w)) for _ in range(10)]
             counts = SHIFT_COUNTS + [3, 12, 24, 0x41, 0xFF, 0x20 | 3, 40]
+            if MASK_UNDEFINED and w == 2:
+                counts = [c for c in counts if c & 0x1F <= 16]  # result undefined
             cases = [prog.case({d: x, s: y, "cl": c}, fl) for (x, y) in vals for c in counts for fl in FLAG_PAIR]
             prog.add("%s %s,%s,cl" % (op, d, s), "%s %s, %s, cl" % (op, d, s), cases)
             for c in SHIFT_COUNTS:
+                if MASK_UNDEFINED and w == 2 and c & 0x1F > 16:
+                    continue
                 cases = [prog.case({d: x, s: y}, fl) for (x, y) in vals[::3] for fl in FLAG_PAIR]
                 prog.add("%s %s,%s,%d" % (op, d, s, c), "%s %s, %s, %d" % (op, d, s, c), cases)
             cases = [prog.case({s: y, "cl": c}, fl, mem=(x, 0)) for (x, y) in vals[::4] for c in SHIFT_COUNTS
-                     for fl in FLAG_PAIR]
+                     for fl in FLAG_PAIR if not (MASK_UNDEFINED and w == 2 and c & 0x1F > 16)]
             prog.add("%s m%d,%s,cl" % (op, 8 * w, s), "%s %s [memop], %s, cl" % (op, PTR[w], s), cases, dump=True)
             cases = [prog.case({s: y}, fl, mem=(x, 0)) for (x, y) in vals[::2] for fl in FLAG_PAIR]
             prog.add("%s m%d,%s,5" % (op, 8 * w, s), "%s %s [memop], %s, 5" % (op, PTR[w], s), cases, dump=True)
@@ -852,6 +969,8 @@ def gen_bitscan(prog):
         for w in widths(prog)[1:]:
             d, s = pair_regs(prog, w)[0]
             vals = edge_values(w) + [1 << k for k in range(0, 8 * w, 3)] + prog.rng.vals(w, 12)
+            if MASK_UNDEFINED and op in ("bsf", "bsr"):
+                vals = [v for v in vals if v]  # destination undefined
             cases = [prog.case({s: x}, fl) for x in vals for fl in FLAG_PAIR]
             prog.add("%s %s,%s" % (op, d, s), "%s %s, %s" % (op, d, s), cases)
             cases = [prog.case({}, fl, mem=(x, 0)) for x in vals[::3] for fl in FLAG_PAIR]
@@ -866,7 +985,8 @@ def gen_bitscan(prog):
                 # bswap r16 (66 0F C8+r): undefined result; compared anyway.
                 idx = REGINFO[r][0]
                 enc = [0x66] + ([0x41] if idx >= 8 else []) + [0x0F, 0xC8 + (idx & 7)]
-                prog.add("bswap %s" % r, ".byte " + ",".join("0x%02x" % b for b in enc), cases, show=[idx])
+                prog.add("bswap %s" % r, ".byte " + ",".join("0x%02x" % b for b in enc), cases, show=[idx],
+                         undef_as="drop")
             else:
                 prog.add("bswap %s" % r, "bswap %s" % r, cases)
 
@@ -928,6 +1048,9 @@ def gen_xchg(prog):
         cases = [prog.case({s: y}, prog.rng.flags(), mem=(x, prog.rng.val(8))) for (x, y) in pairs_small(prog, w, 10)]
         prog.add("xchg m%d,%s" % (8 * w, s), "xchg %s [memop], %s" % (PTR[w], s), cases, dump=True)
         # xadd
+        r0 = pr[0][0]
+        cases = [prog.case({r0: x}, fl) for x in singles(prog, w, 4) for fl in FLAG_PAIR]
+        prog.add("xadd %s,%s" % (r0, r0), "xadd %s, %s" % (r0, r0), cases)
         for d, s in pr[:2]:
             cases = [prog.case({d: x, s: y}, fl) for (x, y) in pairs_small(prog, w, 20) for fl in FLAG_PAIR]
             prog.add("xadd %s,%s" % (d, s), "xadd %s, %s" % (d, s), cases)
@@ -1074,6 +1197,14 @@ def gen_misc_data(prog):
                       ("mov moffs,eax", "0xa3"), ("mov ax,moffs", "0x66, 0xa1"), ("mov moffs,ax", "0x66, 0xa3")) + \
             ((("mov rax,moffs", "0x48, 0xa1"), ("mov moffs,rax", "0x48, 0xa3")) if prog.bits == 64 else ()):
         prog.add(name, [".byte " + pre, "%s memop" % dq], cases, dump=True, show=[0])
+    # segment register reads (the selectors Linux gives a process)
+    for sreg in ("cs", "ds", "es", "ss", "fs", "gs"):
+        cases = [prog.case({}, 0, mem=(prog.rng.val(8), 0))]
+        prog.add("mov eax,%s" % sreg, "mov eax, %s" % sreg, cases, show=[0])
+        prog.add("mov ax,%s" % sreg, "mov ax, %s" % sreg, cases, show=[0])
+        prog.add("mov m16,%s" % sreg, "mov WORD PTR [memop], %s" % sreg, cases, dump=True, show=[])
+        if prog.bits == 32 or sreg in ("fs", "gs"):
+            prog.add("push %s" % sreg, "push %s" % sreg, cases, dump=True, show=[])
     if prog.bits == 32:
         # salc (undocumented, 32-bit only): al = CF ? 0xff : 0
         cases = [prog.case({"eax": prog.rng.val(4)}, f) for f in (0, CF, ARITH, ARITH & ~CF)]
@@ -1313,6 +1444,8 @@ def gen_flagflow(prog):
     for w in widths(prog):
         d, s = reg(prog.bits, 3, w), reg(prog.bits, 1, w)
         for name, code in flag_producers(prog, w):
+            if MASK_UNDEFINED and undefined_flags(code):
+                continue
             ps = pairs_small(prog, w, 10) + [(0, 0), (mask(w), 1), (1 << (8 * w - 1), mask(w))]
             cases = [prog.case({d: x, s: y, "esi": 0x5EE}, fl)
                      for k, (x, y) in enumerate(ps) for fl in ((FL_SET, 0) if k % 3 == 0 else (prog.rng.flags(),))]
@@ -1330,6 +1463,8 @@ def gen_flagflow(prog):
                  if pc[0].split()[0] in ("add", "sub", "cmp", "inc", "dec", "neg", "and", "shl", "sar", "xadd", "adc",
                                           "sbb", "imul", "rcr")]
         for name, code in prods:
+            if MASK_UNDEFINED and undefined_flags(code):
+                continue
             for cons in consumers:
                 ps = [(0, 0), (mask(w), 1), (1 << (8 * w - 1), mask(w))] + pairs_small(prog, w, 5)[5:]
                 cases = [prog.case({d: x, s: y, "edx": 0x1234567 + k, "eax": 0x3456789A}, fl)
@@ -1339,6 +1474,8 @@ def gen_flagflow(prog):
                     tail += ["mov BYTE PTR [path], 1", "{T}:"]
                 prog.add("%s ; %s" % (name, cons.replace("{T}", "L").replace(".byte 0xd6", "salc")),
                          [code] + tail, cases, dump=cons.startswith("push"), show=[3, 1, 2, 0])
+                if MASK_UNDEFINED and cons.startswith("push") and undefined_flags(code):
+                    raise AssertionError("pushed flags cannot be masked")
 
 
 def gen_addr(prog):
@@ -1461,6 +1598,10 @@ def main(argv):
     if len(argv) >= 2 and argv[1] == "--list":
         print("\n".join(programs()))
         return 0
+    global MASK_UNDEFINED
+    if "--mask-undefined" in argv:
+        MASK_UNDEFINED = True
+        argv = [a for a in argv if a != "--mask-undefined"]
     if len(argv) < 3:
         sys.stderr.write(__doc__)
         return 2

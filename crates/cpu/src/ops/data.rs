@@ -126,8 +126,17 @@ impl Exec<'_> {
             }
             Mnemonic::Xadd => {
                 let b = self.cpu.reg(src_reg) & m;
-                let old = self.rmw(i, size, |a| a.wrapping_add(b) & m)? & m;
-                self.cpu.set_reg(src_reg, old);
+                let old = if i.op0_kind() == OpKind::Register {
+                    // The source is written first, so `xadd r, r` leaves the sum.
+                    let old = self.cpu.reg(i.op0_register()) & m;
+                    self.cpu.set_reg(src_reg, old);
+                    self.cpu.set_reg(i.op0_register(), old.wrapping_add(b) & m);
+                    old
+                } else {
+                    let old = self.rmw(i, size, |a| a.wrapping_add(b) & m)? & m;
+                    self.cpu.set_reg(src_reg, old);
+                    old
+                };
                 self.cpu
                     .flags
                     .set_lazy(FlagOp::Add, size, old, b, old.wrapping_add(b) & m);
