@@ -267,13 +267,12 @@ class Case:
 
 
 class Form:
-    def __init__(self, name, code, cases, dump=False, show=None, flag_mask=None, mnem=None):
+    def __init__(self, name, code, cases, dump=False, show=None, flag_mask=None):
         self.name = name
         self.code = code if isinstance(code, list) else [code]
         self.cases = cases
         self.dump = dump
         self.show = show
-        self.mnem = mnem or name.split()[0]
         self.flag_mask = flag_mask
 
 
@@ -303,15 +302,13 @@ class Program:
         r = self.base_regs()
         for name, v in (assign or {}).items():
             idx, w, sh = REGINFO[name]
+            # A narrower value keeps the rest of the filler (so a 32-bit
+            # write's zero-extension is visible).
             m = mask(w) << sh
-            if w == 4 and self.bits == 64 and not name.startswith("r"):
-                # A 32-bit value: keep the filler's high half (the instruction's
-                # zero-extension is then visible).
-                pass
             r[idx] = (r[idx] & ~m) | ((v << sh) & m)
         return Case(r, flags, mem, stk, pattern)
 
-    def add(self, name, code, cases, dump=False, show=None, mnem=None, undef_as=None):
+    def add(self, name, code, cases, dump=False, show=None, undef_as=None):
         """Adds a form.  `undef_as` names the instruction whose undefined
         flags apply when `code` is raw bytes ("drop": the result itself is
         undefined)."""
@@ -327,7 +324,7 @@ class Program:
             for line in lines:
                 u |= undefined_flags(line)
             fm = mask(8) & ~u if u else None
-        f = Form(name, code, cases, dump, show, mnem=mnem)
+        f = Form(name, code, cases, dump, show)
         f.flag_mask = fm
         self.forms.append(f)
 
@@ -1139,10 +1136,6 @@ def gen_lea(prog):
                     if r == "rsi" or r == "esi":
                         asg[r] = vals[(k * 3 + 1) % len(vals)]
                 cases.append(prog.case(asg, 0))
-            if "rip" in ad or "eip" in ad:
-                # rip-relative: the value depends on the link address, which is
-                # the same natively and under x86run (static non-PIE).
-                pass
             idx_show = sorted({REGINFO[m.group(1)][0] for m in REG_RE.finditer(ad)} - {4})
             prog.add("lea %s,%s" % (d, ad), "lea %s, %s" % (d, ad), cases, show=idx_show)
     # displacement-only forms, with and without an address-size prefix
@@ -1197,6 +1190,36 @@ def gen_misc_data(prog):
                       ("mov moffs,eax", "0xa3"), ("mov ax,moffs", "0x66, 0xa1"), ("mov moffs,ax", "0x66, 0xa3")) + \
             ((("mov rax,moffs", "0x48, 0xa1"), ("mov moffs,rax", "0x48, 0xa3")) if prog.bits == 64 else ()):
         prog.add(name, [".byte " + pre, "%s memop" % dq], cases, dump=True, show=[0])
+    # hints that must change nothing: multi-byte nops (as compilers pad),
+    # fences, prefetches, pause, endbr
+    cases = [prog.case({}, ARITH, mem=(prog.rng.val(8), 0))]
+    for name, code in (("nop3", ".byte 0x0f, 0x1f, 0x00"), ("nop5", ".byte 0x0f, 0x1f, 0x44, 0x00, 0x00"),
+                       ("nop10 cs:", ".byte 0x66, 0x2e, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00"),
+                       ("xchg ax,ax", ".byte 0x66, 0x90"), ("pause", "pause"), ("lfence", "lfence"),
+                       ("mfence", "mfence"), ("sfence", "sfence"), ("prefetcht0", "prefetcht0 BYTE PTR [memop]"),
+                       ("prefetchnta", "prefetchnta BYTE PTR [memop]"), ("endbr32", "endbr32"),
+                       ("endbr64", "endbr64")):
+        prog.add(name, code, cases, dump=True, show=[])
+    cases = [prog.case({"eax": prog.rng.val(4)}, 0, mem=(prog.rng.val(8), 0)) for _ in range(2)]
+    prog.add("movnti m32,eax", "movnti DWORD PTR [memop], eax", cases, dump=True)
+    if prog.bits == 64:
+        cases = [prog.case({"rax": prog.rng.val(8)}, 0, mem=(prog.rng.val(8), 0)) for _ in range(2)]
+        prog.add("movnti m64,rax", "movnti QWORD PTR [memop], rax", cases, dump=True)
+        # fs/gs overrides with the zero bases of a process that set none
+        prog.add("mov eax,fs:m32", "mov eax, DWORD PTR fs:[memop]", cases, dump=True, show=[0])
+        prog.add("mov gs:m64,rax", "mov QWORD PTR gs:[memop], rax", cases, dump=True, show=[0])
+        # xlat with a 32-bit address: ebx, not rbx
+        cases = [prog.case({"al": al}, 0) for al in (0, 0x7F, 0xFF)]
+        for c in cases:
+            c.regs[3] = "scratch+0x5a00000000"
+        prog.add("addr32 xlatb", ".byte 0x67, 0xd7", cases, show=[0, 3], dump=True)
+    else:
+        # bound (in range: no #BR) and into (OF clear: no #OF)
+        for lo, hi, v in ((0, 10, 5), (-5, 5, -5), (-5, 5, 5), (0x80000000, 0x7FFFFFFF, 0)):
+            cases = [prog.case({"eax": v & 0xFFFFFFFF}, 0, mem=((lo & 0xFFFFFFFF) | (hi & 0xFFFFFFFF) << 32, 0))]
+            prog.add("bound eax,m [%d,%d] %d" % (lo, hi, v), "bound eax, QWORD PTR [memop]", cases, dump=True)
+        cases = [prog.case({}, f) for f in (0, ARITH & ~OF)]
+        prog.add("into (OF=0)", "into", cases, show=[])
     # segment register reads (the selectors Linux gives a process)
     for sreg in ("cs", "ds", "es", "ss", "fs", "gs"):
         cases = [prog.case({}, 0, mem=(prog.rng.val(8), 0))]
@@ -1217,12 +1240,13 @@ def gen_misc_data(prog):
 
 
 def gen_stack(prog):
-    W = prog.w
     sp = "rsp" if prog.bits == 64 else "esp"
-    stk = lambda: (prog.rng.val(8), prog.rng.val(8))
+
+    def stk():
+        return (prog.rng.val(8), prog.rng.val(8))
+
     base = prog.regs()
     regs = [r for r in base if r not in ("rsp", "esp")][:6] + ([sp])
-    show_all = list(range(prog.nregs))
     for r in regs:
         cases = [prog.case({}, prog.rng.flags(), stk=stk()) for _ in range(3)]
         prog.add("push %s" % r, "push %s" % r, cases, dump=True, show=[])
@@ -1271,7 +1295,6 @@ def gen_stack(prog):
         cases = [prog.case({}, 0, stk=stk())]
         for c in cases:
             c.regs[5] = "scratch+%d" % (STACKTOP + 16)
-        sfx2 = "" 
         prog.add("enter %d,%d" % (alloc, level), "enter %d, %d" % (alloc, level), cases, dump=True, show=[])
         if prog.bits == 32:
             prog.add("enterw %d,%d" % (alloc, level), "enterw %d, %d" % (alloc, level), cases, dump=True, show=[])
@@ -1361,7 +1384,7 @@ def gen_bcd(prog):
     for op in ("daa", "das", "aaa", "aas"):
         cases = []
         for al in range(256):
-            for fl in (0, CF, AF, CF | AF) if al % 1 == 0 else ():
+            for fl in (0, CF, AF, CF | AF):
                 ah = (al * 7 + 3) & 0xFF if op in ("aaa", "aas") else 0x5A
                 extra = (SF | ZF | PF | OF) if (al + fl) % 3 == 0 else 0
                 cases.append(prog.case({"al": al, "ah": ah}, fl | extra))
