@@ -20,7 +20,7 @@ pub enum DecodeError {
 
 /// A decoded basic block: each instruction with its semantics.
 pub struct Block {
-    pub insns: Vec<(crate::interp::Handler, Instruction)>,
+    pub insns: Vec<crate::fast::Op>,
     /// First byte past the block.
     pub end: u64,
 }
@@ -145,7 +145,8 @@ fn decode_block(addr: u64, bitness: u32) -> Result<Block, DecodeError> {
         };
         ip = insn.next_ip() & mask;
         let stop = insn.flow_control() != FlowControl::Next;
-        insns.push((crate::interp::handler_for(&insn), insn));
+        let mode = if bitness == 32 { crate::Mode::Bits32 } else { crate::Mode::Bits64 };
+        insns.push(crate::fast::Op::new(insn, mode));
         if stop || insns.len() >= MAX_BLOCK {
             break;
         }

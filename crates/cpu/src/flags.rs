@@ -31,6 +31,10 @@ pub enum FlagOp {
     Inc,
     /// a - 1 = res; CF kept in `cf_in`.
     Dec,
+    /// shl/shr/sar by a non-zero count: CF and OF computed by the shift
+    /// (in `a` bits 0 and 1), PF/ZF/SF from res, AF set (as the reference
+    /// CPU, an AMD, leaves it).
+    Shift,
 }
 
 /// EFLAGS with lazily evaluated arithmetic flags.
@@ -101,6 +105,12 @@ impl Flags {
         self.res = res;
     }
 
+    /// Records a shift result with the CF and OF it computed.
+    #[inline(always)]
+    pub fn set_shift(&mut self, size: u32, res: u64, cf: bool, of: bool) {
+        self.set_lazy(FlagOp::Shift, size, cf as u64 | (of as u64) << 1, 0, res);
+    }
+
     /// Records an increment/decrement, which keeps CF.
     #[inline(always)]
     pub fn set_incdec(&mut self, inc: bool, size: u32, a: u64, res: u64) {
@@ -138,6 +148,9 @@ impl Flags {
                 f |= ((a ^ b ^ r) as u32) & AF;
             }
             FlagOp::Logic => {}
+            FlagOp::Shift => {
+                f |= AF | (self.a & 1) as u32 * CF | ((self.a >> 1) & 1) as u32 * OF;
+            }
             FlagOp::Inc => {
                 if r == sb {
                     f |= OF;
@@ -195,6 +208,7 @@ impl Flags {
             FlagOp::None => self.bits & CF != 0,
             FlagOp::Logic => false,
             FlagOp::Inc | FlagOp::Dec => self.cf_in,
+            FlagOp::Shift => self.a & 1 != 0,
             _ => self.arith() & CF != 0,
         }
     }

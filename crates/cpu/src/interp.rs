@@ -68,12 +68,12 @@ impl Interpreter {
                 Err(DecodeError::Fetch(f)) => return Exit::Fault(f),
                 Err(DecodeError::Invalid { addr }) => return Exit::Illegal { addr },
             };
-            for (handler, insn) in block.insns.iter() {
-                let mut ex = Exec { cpu: &mut *cpu, next: insn.next_ip() };
+            for op in block.insns.iter() {
+                let mut ex = Exec { cpu: &mut *cpu, next: op.insn.next_ip() };
                 if bitness == 32 {
                     ex.next &= 0xffff_ffff;
                 }
-                match handler(&mut ex, insn) {
+                match (op.run)(&mut ex, op) {
                     Ok(()) => {
                         let next = ex.next;
                         cpu.rip = next;

@@ -4,6 +4,7 @@
 
 pub mod cpuid;
 pub mod decode;
+pub mod fast;
 pub mod fault;
 pub mod flags;
 pub mod interp;

@@ -5,27 +5,72 @@ use crate::flags::{mask, FlagOp};
 use crate::interp::{Exec, Res};
 use iced_x86::{Instruction, Mnemonic};
 
+/// The two-operand ALU operations, in their encoding order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AluKind {
+    Add,
+    Or,
+    Adc,
+    Sbb,
+    And,
+    Sub,
+    Xor,
+    Cmp,
+    Test,
+}
+
+impl AluKind {
+    pub fn of(m: Mnemonic) -> AluKind {
+        match m {
+            Mnemonic::Add => AluKind::Add,
+            Mnemonic::Or => AluKind::Or,
+            Mnemonic::Adc => AluKind::Adc,
+            Mnemonic::Sbb => AluKind::Sbb,
+            Mnemonic::And => AluKind::And,
+            Mnemonic::Sub => AluKind::Sub,
+            Mnemonic::Xor => AluKind::Xor,
+            Mnemonic::Cmp => AluKind::Cmp,
+            _ => AluKind::Test,
+        }
+    }
+
+    /// Whether the result is written back (not cmp/test).
+    #[inline(always)]
+    pub fn writes(self) -> bool {
+        !matches!(self, AluKind::Cmp | AluKind::Test)
+    }
+}
+
+/// The result of `a KIND b` (operands already masked to `size` bytes, `cin`
+/// the carry in for adc/sbb) and the lazy flag operation that describes it.
+#[inline(always)]
+pub fn alu_compute(kind: AluKind, a: u64, b: u64, cin: u64, size: u32) -> (u64, FlagOp) {
+    let m = mask(size);
+    let (res, op) = match kind {
+        AluKind::Add => (a.wrapping_add(b), FlagOp::Add),
+        AluKind::Adc => (a.wrapping_add(b).wrapping_add(cin), FlagOp::Add),
+        AluKind::Sub | AluKind::Cmp => (a.wrapping_sub(b), FlagOp::Sub),
+        AluKind::Sbb => (a.wrapping_sub(b).wrapping_sub(cin), FlagOp::Sub),
+        AluKind::And | AluKind::Test => (a & b, FlagOp::Logic),
+        AluKind::Or => (a | b, FlagOp::Logic),
+        AluKind::Xor => (a ^ b, FlagOp::Logic),
+    };
+    (res & m, op)
+}
+
 impl Exec<'_> {
     pub(crate) fn alu2(&mut self, i: &Instruction) -> Res {
         let size = self.op_size(i, 0);
         let m = mask(size);
+        let kind = AluKind::of(i.mnemonic());
         let b = self.read_op(i, 1, size)? & m;
         let cin = self.cpu.flags.cf() as u64;
-        let (op, f): (FlagOp, fn(u64, u64, u64) -> u64) = match i.mnemonic() {
-            Mnemonic::Add => (FlagOp::Add, |a, b, _| a.wrapping_add(b)),
-            Mnemonic::Adc => (FlagOp::Add, |a, b, c| a.wrapping_add(b).wrapping_add(c)),
-            Mnemonic::Sub | Mnemonic::Cmp => (FlagOp::Sub, |a, b, _| a.wrapping_sub(b)),
-            Mnemonic::Sbb => (FlagOp::Sub, |a, b, c| a.wrapping_sub(b).wrapping_sub(c)),
-            Mnemonic::And | Mnemonic::Test => (FlagOp::Logic, |a, b, _| a & b),
-            Mnemonic::Or => (FlagOp::Logic, |a, b, _| a | b),
-            _ => (FlagOp::Logic, |a, b, _| a ^ b),
-        };
-        let a = if matches!(i.mnemonic(), Mnemonic::Cmp | Mnemonic::Test) {
-            self.read_op(i, 0, size)?
+        let a = if kind.writes() {
+            self.rmw(i, size, |a| alu_compute(kind, a & m, b, cin, size).0)?
         } else {
-            self.rmw(i, size, |a| f(a, b, cin) & m)?
+            self.read_op(i, 0, size)?
         } & m;
-        let res = f(a, b, cin) & m;
+        let (res, op) = alu_compute(kind, a, b, cin, size);
         self.cpu.flags.set_lazy(op, size, a, b, res);
         Ok(())
     }

@@ -1,13 +1,14 @@
 //! Instruction semantics, one file per family. Each file adds methods to
 //! `interp::Exec`; `interp::Exec::exec` dispatches to them.
 
-mod alu;
+pub(crate) mod alu;
 mod bcd;
 mod bit;
 mod control;
 mod data;
 mod muldiv;
-mod shift;
+pub(crate) mod shift;
 mod simd;
 mod string;
 mod x87;
+mod x87env;

@@ -36,7 +36,10 @@ impl Exec<'_> {
             return self.shift_by_zero(i, size);
         }
         let a = self.read_op(i, 0, size)? & m;
-        let flags = self.cpu.flags.get();
+        let arith_shift = matches!(i.mnemonic(), Mnemonic::Shl | Mnemonic::Sal | Mnemonic::Shr | Mnemonic::Sar);
+        // Rotates keep the other flags and rcl/rcr read CF: only they need
+        // the flags materialised.
+        let flags = if arith_shift { 0 } else { self.cpu.flags.get() };
         let cf_in = (flags & CF) as u64;
         let c = count as u64;
         let (res, cf, of, arith) = match i.mnemonic() {
@@ -125,14 +128,13 @@ impl Exec<'_> {
             }
         };
         self.write_op(i, 0, size, res)?;
-        let mut f = flags & !(CF | OF);
         if arith {
-            // AF is undefined; AMD (the reference CPU) sets it.
-            f &= !(crate::flags::ARITH);
-            f |= szp(res, size) | AF;
+            // AF is undefined; AMD (the reference CPU) sets it (FlagOp::Shift).
+            self.cpu.flags.set_shift(size, res, cf != 0, of != 0);
+        } else {
+            let f = (flags & !(CF | OF)) | (cf as u32) * CF | (of as u32) * OF;
+            self.cpu.flags.set(f);
         }
-        f |= (cf as u32) * CF | (of as u32) * OF;
-        self.cpu.flags.set(f);
         Ok(())
     }
 

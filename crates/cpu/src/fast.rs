@@ -1,0 +1,605 @@
+//! Predecoded fast forms of the most frequent integer instructions (register
+//! and simple memory forms of mov, lea, the ALU, inc/dec, push/pop, jumps,
+//! calls, cmov/setcc). At decode time their operands are resolved into a
+//! `Uop` (register numbers, immediate, address parts) so that running them
+//! needs no operand decoding. The semantics are the generic ones'
+//! (`ops::alu::alu_compute`, the lazy flags); everything else runs through
+//! the generic handlers on the iced instruction. Setting X86RUN_NO_FASTPATH
+//! disables this layer so that tests can check both paths.
+
+use crate::flags::mask;
+use crate::interp::{handler_for, Exec, Handler, Res};
+use crate::mem;
+use crate::ops::alu::{alu_compute, AluKind};
+use crate::state::{reg_slot, CpuState, Mode, FS, GS};
+use iced_x86::{Instruction, Mnemonic, OpKind, Register};
+
+/// Marks an absent base or index register.
+const NONE: u8 = 0xff;
+
+/// A memory operand with its parts resolved.
+#[derive(Clone, Copy, Debug)]
+pub struct MemRef {
+    disp: u64,
+    base: u8,
+    index: u8,
+    scale: u8,
+    /// 0, or the index of the FS/GS base to add.
+    seg: u8,
+    /// Address-size mask before the segment base is added.
+    amask: u64,
+}
+
+/// Operands resolved at decode time.
+#[derive(Clone, Copy, Debug)]
+pub struct Uop {
+    r0: u8,
+    r1: u8,
+    cc: u8,
+    imm: u64,
+    mem: MemRef,
+}
+
+/// Runs one decoded instruction.
+pub type OpFn = for<'a, 'b, 'c> fn(&'b mut Exec<'a>, &'c Op) -> Res;
+
+/// A decoded instruction: its runner, resolved operands, generic handler
+/// and the iced instruction itself.
+pub struct Op {
+    pub run: OpFn,
+    pub uop: Uop,
+    pub generic: Handler,
+    pub insn: Instruction,
+}
+
+impl Op {
+    /// Decodes `insn` into its fastest available form.
+    pub fn new(insn: Instruction, mode: Mode) -> Op {
+        let generic = handler_for(&insn);
+        let fast = if fast_path_enabled() { select(&insn, mode) } else { None };
+        let (run, uop) = fast.unwrap_or((run_generic as OpFn, EMPTY));
+        Op { run, uop, generic, insn }
+    }
+}
+
+const EMPTY: Uop = Uop {
+    r0: 0,
+    r1: 0,
+    cc: 0,
+    imm: 0,
+    mem: MemRef { disp: 0, base: NONE, index: NONE, scale: 0, seg: 0, amask: 0 },
+};
+
+fn fast_path_enabled() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| std::env::var_os("X86RUN_NO_FASTPATH").is_none())
+}
+
+fn run_generic(ex: &mut Exec, op: &Op) -> Res {
+    (op.generic)(ex, &op.insn)
+}
+
+/// A general-purpose register usable by the fast forms: not AH..BH.
+fn gpr(r: Register) -> Option<(u8, u32)> {
+    if r == Register::None || r.is_segment_register() || !r.is_gpr() {
+        return None;
+    }
+    let (idx, size, high) = reg_slot(r);
+    (!high).then_some((idx as u8, size))
+}
+
+/// A memory operand the fast forms can address (no 16-bit addressing).
+fn memref(i: &Instruction, mode: Mode) -> Option<MemRef> {
+    let seg = match i.memory_segment() {
+        Register::FS => FS as u8,
+        Register::GS => GS as u8,
+        _ => 0,
+    };
+    let mut amask = match mode {
+        Mode::Bits32 => 0xffff_ffff,
+        Mode::Bits64 => u64::MAX,
+    };
+    let reg = |r: Register, amask: &mut u64| -> Option<u8> {
+        if r == Register::None {
+            return Some(NONE);
+        }
+        let (idx, size) = gpr(r)?;
+        match size {
+            8 => {}
+            4 => *amask = 0xffff_ffff,
+            _ => return None,
+        }
+        Some(idx)
+    };
+    let base = match i.memory_base() {
+        Register::RIP => NONE,
+        Register::EIP => {
+            amask = 0xffff_ffff;
+            NONE
+        }
+        b => reg(b, &mut amask)?,
+    };
+    let index = reg(i.memory_index(), &mut amask)?;
+    Some(MemRef {
+        disp: i.memory_displacement64(),
+        base,
+        index,
+        scale: i.memory_index_scale().trailing_zeros() as u8,
+        seg,
+        amask,
+    })
+}
+
+#[inline(always)]
+fn ea(cpu: &CpuState, m: &MemRef) -> u64 {
+    let mut a = m.disp;
+    if m.base != NONE {
+        a = a.wrapping_add(cpu.gpr[m.base as usize]);
+    }
+    if m.index != NONE {
+        a = a.wrapping_add(cpu.gpr[m.index as usize] << m.scale);
+    }
+    a &= m.amask;
+    if m.seg != 0 {
+        a = a.wrapping_add(cpu.seg_base[m.seg as usize]);
+    }
+    a & cpu.addr_mask()
+}
+
+macro_rules! sized {
+    ($f:ident, $size:expr $(, $k:expr)?) => {
+        match $size {
+            1 => $f::<1 $(, $k)?> as OpFn,
+            2 => $f::<2 $(, $k)?> as OpFn,
+            4 => $f::<4 $(, $k)?> as OpFn,
+            _ => $f::<8 $(, $k)?> as OpFn,
+        }
+    };
+}
+
+macro_rules! alu_sized {
+    ($f:ident, $size:expr, $kind:expr) => {
+        match $kind {
+            AluKind::Add => sized!($f, $size, 0),
+            AluKind::Or => sized!($f, $size, 1),
+            AluKind::Adc => sized!($f, $size, 2),
+            AluKind::Sbb => sized!($f, $size, 3),
+            AluKind::And => sized!($f, $size, 4),
+            AluKind::Sub => sized!($f, $size, 5),
+            AluKind::Xor => sized!($f, $size, 6),
+            AluKind::Cmp => sized!($f, $size, 7),
+            AluKind::Test => sized!($f, $size, 8),
+        }
+    };
+}
+
+const KINDS: [AluKind; 9] = [
+    AluKind::Add,
+    AluKind::Or,
+    AluKind::Adc,
+    AluKind::Sbb,
+    AluKind::And,
+    AluKind::Sub,
+    AluKind::Xor,
+    AluKind::Cmp,
+    AluKind::Test,
+];
+
+/// Chooses a fast form for `i`, if it has one.
+fn select(i: &Instruction, mode: Mode) -> Option<(OpFn, Uop)> {
+    use Mnemonic::*;
+    if i.has_lock_prefix() || i.has_rep_prefix() || i.has_repne_prefix() {
+        return None;
+    }
+    let mut u = EMPTY;
+    let k0 = i.op_count().checked_sub(1).map(|_| i.op0_kind());
+    let k1 = if i.op_count() > 1 { Some(i.op1_kind()) } else { None };
+    let r0 = || gpr(i.op0_register());
+    let r1 = || gpr(i.op1_register());
+    let is_imm = |k: Option<OpKind>| {
+        matches!(
+            k,
+            Some(
+                OpKind::Immediate8
+                    | OpKind::Immediate16
+                    | OpKind::Immediate32
+                    | OpKind::Immediate64
+                    | OpKind::Immediate8to16
+                    | OpKind::Immediate8to32
+                    | OpKind::Immediate8to64
+                    | OpKind::Immediate32to64
+            )
+        )
+    };
+    let stack = match mode {
+        Mode::Bits32 => 4,
+        Mode::Bits64 => 8,
+    };
+    let f: OpFn = match i.mnemonic() {
+        Mov if i.op_count() == 2 => match (k0?, k1?) {
+            (OpKind::Register, OpKind::Register) => {
+                let ((a, s), (b, _)) = (r0()?, r1()?);
+                u.r0 = a;
+                u.r1 = b;
+                sized!(mov_rr, s)
+            }
+            (OpKind::Register, k) if is_imm(Some(k)) => {
+                let (a, s) = r0()?;
+                u.r0 = a;
+                u.imm = i.immediate(1);
+                sized!(mov_ri, s)
+            }
+            (OpKind::Register, OpKind::Memory) => {
+                let (a, s) = r0()?;
+                u.r0 = a;
+                u.mem = memref(i, mode)?;
+                sized!(mov_rm, s)
+            }
+            (OpKind::Memory, OpKind::Register) => {
+                let (b, s) = r1()?;
+                u.r1 = b;
+                u.mem = memref(i, mode)?;
+                sized!(mov_mr, s)
+            }
+            (OpKind::Memory, k) if is_imm(Some(k)) => {
+                u.imm = i.immediate(1);
+                u.mem = memref(i, mode)?;
+                sized!(mov_mi, i.memory_size().size())
+            }
+            _ => return None,
+        },
+        Movzx | Movsx | Movsxd => {
+            let (a, s) = r0()?;
+            u.r0 = a;
+            let src = match k1? {
+                OpKind::Register => {
+                    let (b, ss) = r1()?;
+                    u.r1 = b;
+                    ss
+                }
+                OpKind::Memory => {
+                    u.mem = memref(i, mode)?;
+                    u.cc = 1;
+                    i.memory_size().size() as u32
+                }
+                _ => return None,
+            };
+            u.imm = src as u64;
+            let signed = i.mnemonic() != Movzx;
+            match (signed, s) {
+                (false, 2) => extend::<2, false> as OpFn,
+                (false, 4) => extend::<4, false>,
+                (false, 8) => extend::<8, false>,
+                (true, 2) => extend::<2, true>,
+                (true, 4) => extend::<4, true>,
+                (true, 8) => extend::<8, true>,
+                _ => return None,
+            }
+        }
+        Lea => {
+            let (a, s) = r0()?;
+            if s < 4 {
+                return None;
+            }
+            u.r0 = a;
+            u.mem = memref(i, mode)?;
+            u.mem.seg = 0;
+            if s == 4 {
+                lea::<4>
+            } else {
+                lea::<8>
+            }
+        }
+        Add | Or | Adc | Sbb | And | Sub | Xor | Cmp | Test if i.op_count() == 2 => {
+            let kind = AluKind::of(i.mnemonic());
+            match (k0?, k1?) {
+                (OpKind::Register, OpKind::Register) => {
+                    let ((a, s), (b, _)) = (r0()?, r1()?);
+                    u.r0 = a;
+                    u.r1 = b;
+                    alu_sized!(alu_rr, s, kind)
+                }
+                (OpKind::Register, k) if is_imm(Some(k)) => {
+                    let (a, s) = r0()?;
+                    u.r0 = a;
+                    u.imm = i.immediate(1) & mask(s);
+                    alu_sized!(alu_ri, s, kind)
+                }
+                (OpKind::Register, OpKind::Memory) => {
+                    let (a, s) = r0()?;
+                    u.r0 = a;
+                    u.mem = memref(i, mode)?;
+                    alu_sized!(alu_rm, s, kind)
+                }
+                (OpKind::Memory, OpKind::Register) => {
+                    let (b, s) = r1()?;
+                    u.r1 = b;
+                    u.mem = memref(i, mode)?;
+                    alu_sized!(alu_mr, s, kind)
+                }
+                (OpKind::Memory, k) if is_imm(Some(k)) => {
+                    let s = i.memory_size().size() as u32;
+                    u.imm = i.immediate(1) & mask(s);
+                    u.mem = memref(i, mode)?;
+                    alu_sized!(alu_mi, s, kind)
+                }
+                _ => return None,
+            }
+        }
+        Inc | Dec if k0? == OpKind::Register => {
+            let (a, s) = r0()?;
+            u.r0 = a;
+            if i.mnemonic() == Inc {
+                sized!(incdec_r, s, true)
+            } else {
+                sized!(incdec_r, s, false)
+            }
+        }
+        Push if i.stack_pointer_increment() == -(stack as i32) => {
+            match k0? {
+                OpKind::Register => {
+                    let (a, s) = r0()?;
+                    if s != stack {
+                        return None;
+                    }
+                    u.r0 = a;
+                }
+                k if is_imm(Some(k)) => {
+                    u.imm = i.immediate(0);
+                    u.cc = 1;
+                }
+                _ => return None,
+            }
+            if stack == 4 {
+                push::<4>
+            } else {
+                push::<8>
+            }
+        }
+        Pop if k0? == OpKind::Register && i.stack_pointer_increment() == stack as i32 => {
+            let (a, s) = r0()?;
+            if s != stack || a == 4 {
+                return None;
+            }
+            u.r0 = a;
+            if stack == 4 {
+                pop::<4>
+            } else {
+                pop::<8>
+            }
+        }
+        Jmp if matches!(k0?, OpKind::NearBranch32 | OpKind::NearBranch64) => {
+            u.imm = i.near_branch_target();
+            jmp
+        }
+        Jo | Jno | Jb | Jae | Je | Jne | Jbe | Ja | Js | Jns | Jp | Jnp | Jl | Jge | Jle | Jg
+            if matches!(k0?, OpKind::NearBranch32 | OpKind::NearBranch64) =>
+        {
+            u.imm = i.near_branch_target();
+            u.cc = (i.condition_code() as u8).wrapping_sub(1);
+            jcc
+        }
+        Call if matches!(k0?, OpKind::NearBranch32 | OpKind::NearBranch64) => {
+            if i.stack_pointer_increment() != -(stack as i32) {
+                return None;
+            }
+            u.imm = i.near_branch_target();
+            if stack == 4 {
+                call::<4>
+            } else {
+                call::<8>
+            }
+        }
+        Ret if i.op_count() == 0 && i.stack_pointer_increment() == stack as i32 => {
+            if stack == 4 {
+                ret::<4>
+            } else {
+                ret::<8>
+            }
+        }
+        Cmovo | Cmovno | Cmovb | Cmovae | Cmove | Cmovne | Cmovbe | Cmova | Cmovs | Cmovns
+        | Cmovp | Cmovnp | Cmovl | Cmovge | Cmovle | Cmovg
+            if k1? == OpKind::Register =>
+        {
+            let ((a, s), (b, _)) = (r0()?, r1()?);
+            u.r0 = a;
+            u.r1 = b;
+            u.cc = (i.condition_code() as u8).wrapping_sub(1);
+            sized!(cmov_rr, s)
+        }
+        Seto | Setno | Setb | Setae | Sete | Setne | Setbe | Seta | Sets | Setns | Setp
+        | Setnp | Setl | Setge | Setle | Setg
+            if k0? == OpKind::Register =>
+        {
+            let (a, _) = r0()?;
+            u.r0 = a;
+            u.cc = (i.condition_code() as u8).wrapping_sub(1);
+            setcc_r
+        }
+        Nop => nop,
+        _ => return None,
+    };
+    Some((f, u))
+}
+
+fn nop(_: &mut Exec, _: &Op) -> Res {
+    Ok(())
+}
+
+#[inline(always)]
+fn set<const S: u32>(cpu: &mut CpuState, r: u8, v: u64) {
+    cpu.set_gpr_sized(r as usize, S, v);
+}
+
+#[inline(always)]
+fn get<const S: u32>(cpu: &CpuState, r: u8) -> u64 {
+    cpu.gpr[r as usize] & mask(S)
+}
+
+fn mov_rr<const S: u32>(ex: &mut Exec, op: &Op) -> Res {
+    let v = get::<S>(ex.cpu, op.uop.r1);
+    set::<S>(ex.cpu, op.uop.r0, v);
+    Ok(())
+}
+
+fn mov_ri<const S: u32>(ex: &mut Exec, op: &Op) -> Res {
+    set::<S>(ex.cpu, op.uop.r0, op.uop.imm);
+    Ok(())
+}
+
+fn mov_rm<const S: u32>(ex: &mut Exec, op: &Op) -> Res {
+    let v = mem::read(ea(ex.cpu, &op.uop.mem), S)?;
+    set::<S>(ex.cpu, op.uop.r0, v);
+    Ok(())
+}
+
+fn mov_mr<const S: u32>(ex: &mut Exec, op: &Op) -> Res {
+    let v = get::<S>(ex.cpu, op.uop.r1);
+    mem::write(ea(ex.cpu, &op.uop.mem), S, v)?;
+    Ok(())
+}
+
+fn mov_mi<const S: u32>(ex: &mut Exec, op: &Op) -> Res {
+    mem::write(ea(ex.cpu, &op.uop.mem), S, op.uop.imm)?;
+    Ok(())
+}
+
+/// movzx/movsx/movsxd into an S-byte register; `uop.imm` is the source width.
+fn extend<const S: u32, const SIGNED: bool>(ex: &mut Exec, op: &Op) -> Res {
+    let src = op.uop.imm as u32;
+    let v = if op.uop.cc == 1 {
+        mem::read(ea(ex.cpu, &op.uop.mem), src)?
+    } else {
+        ex.cpu.gpr[op.uop.r1 as usize] & mask(src)
+    };
+    let v = if SIGNED { crate::ops::shift::sign_extend(v, src) } else { v };
+    set::<S>(ex.cpu, op.uop.r0, v & mask(S));
+    Ok(())
+}
+
+fn lea<const S: u32>(ex: &mut Exec, op: &Op) -> Res {
+    let m = &op.uop.mem;
+    let mut a = m.disp;
+    if m.base != NONE {
+        a = a.wrapping_add(ex.cpu.gpr[m.base as usize]);
+    }
+    if m.index != NONE {
+        a = a.wrapping_add(ex.cpu.gpr[m.index as usize] << m.scale);
+    }
+    set::<S>(ex.cpu, op.uop.r0, a & m.amask & mask(S));
+    Ok(())
+}
+
+#[inline(always)]
+fn alu<const S: u32, const K: u8>(cpu: &mut CpuState, a: u64, b: u64) -> Option<u64> {
+    let kind = KINDS[K as usize];
+    let cin = if matches!(kind, AluKind::Adc | AluKind::Sbb) { cpu.flags.cf() as u64 } else { 0 };
+    let (res, fop) = alu_compute(kind, a, b, cin, S);
+    cpu.flags.set_lazy(fop, S, a, b, res);
+    kind.writes().then_some(res)
+}
+
+fn alu_rr<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) -> Res {
+    let (a, b) = (get::<S>(ex.cpu, op.uop.r0), get::<S>(ex.cpu, op.uop.r1));
+    if let Some(r) = alu::<S, K>(ex.cpu, a, b) {
+        set::<S>(ex.cpu, op.uop.r0, r);
+    }
+    Ok(())
+}
+
+fn alu_ri<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) -> Res {
+    let a = get::<S>(ex.cpu, op.uop.r0);
+    if let Some(r) = alu::<S, K>(ex.cpu, a, op.uop.imm) {
+        set::<S>(ex.cpu, op.uop.r0, r);
+    }
+    Ok(())
+}
+
+fn alu_rm<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) -> Res {
+    let a = get::<S>(ex.cpu, op.uop.r0);
+    let b = mem::read(ea(ex.cpu, &op.uop.mem), S)?;
+    if let Some(r) = alu::<S, K>(ex.cpu, a, b) {
+        set::<S>(ex.cpu, op.uop.r0, r);
+    }
+    Ok(())
+}
+
+/// ALU with a memory destination: the store happens before the flags
+/// change, so a faulting store leaves the state as it was.
+fn alu_mem<const S: u32, const K: u8>(ex: &mut Exec, op: &Op, b: u64) -> Res {
+    let addr = ea(ex.cpu, &op.uop.mem);
+    let a = mem::read(addr, S)?;
+    let kind = KINDS[K as usize];
+    let cin = if matches!(kind, AluKind::Adc | AluKind::Sbb) { ex.cpu.flags.cf() as u64 } else { 0 };
+    let (res, fop) = alu_compute(kind, a, b, cin, S);
+    if kind.writes() {
+        mem::write(addr, S, res)?;
+    }
+    ex.cpu.flags.set_lazy(fop, S, a, b, res);
+    Ok(())
+}
+
+fn alu_mr<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) -> Res {
+    let b = get::<S>(ex.cpu, op.uop.r1);
+    alu_mem::<S, K>(ex, op, b)
+}
+
+fn alu_mi<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) -> Res {
+    alu_mem::<S, K>(ex, op, op.uop.imm)
+}
+
+fn incdec_r<const S: u32, const INC: bool>(ex: &mut Exec, op: &Op) -> Res {
+    let a = get::<S>(ex.cpu, op.uop.r0);
+    let r = if INC { a.wrapping_add(1) } else { a.wrapping_sub(1) } & mask(S);
+    ex.cpu.flags.set_incdec(INC, S, a, r);
+    set::<S>(ex.cpu, op.uop.r0, r);
+    Ok(())
+}
+
+fn push<const S: u32>(ex: &mut Exec, op: &Op) -> Res {
+    let v = if op.uop.cc == 1 { op.uop.imm } else { ex.cpu.gpr[op.uop.r0 as usize] };
+    ex.push(S, v & mask(S))
+}
+
+fn pop<const S: u32>(ex: &mut Exec, op: &Op) -> Res {
+    let v = ex.pop(S)?;
+    set::<S>(ex.cpu, op.uop.r0, v);
+    Ok(())
+}
+
+fn jmp(ex: &mut Exec, op: &Op) -> Res {
+    ex.next = op.uop.imm;
+    Ok(())
+}
+
+fn jcc(ex: &mut Exec, op: &Op) -> Res {
+    if ex.cpu.flags.cond(op.uop.cc) {
+        ex.next = op.uop.imm;
+    }
+    Ok(())
+}
+
+fn call<const S: u32>(ex: &mut Exec, op: &Op) -> Res {
+    ex.push(S, ex.next)?;
+    ex.next = op.uop.imm;
+    Ok(())
+}
+
+fn ret<const S: u32>(ex: &mut Exec, _op: &Op) -> Res {
+    ex.next = ex.pop(S)?;
+    Ok(())
+}
+
+fn cmov_rr<const S: u32>(ex: &mut Exec, op: &Op) -> Res {
+    let v = if ex.cpu.flags.cond(op.uop.cc) { op.uop.r1 } else { op.uop.r0 };
+    let v = get::<S>(ex.cpu, v);
+    // A 32-bit cmov writes (zero-extends) its destination either way.
+    set::<S>(ex.cpu, op.uop.r0, v);
+    Ok(())
+}
+
+fn setcc_r(ex: &mut Exec, op: &Op) -> Res {
+    let v = ex.cpu.flags.cond(op.uop.cc) as u64;
+    set::<1>(ex.cpu, op.uop.r0, v);
+    Ok(())
+}
