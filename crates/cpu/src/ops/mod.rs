@@ -11,4 +11,3 @@ pub(crate) mod shift;
 mod simd;
 mod string;
 mod x87;
-mod x87env;
