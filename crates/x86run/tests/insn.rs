@@ -297,6 +297,16 @@ fn check(name: &str) {
 
     let w = meta.word;
     let fixed = w * (meta.nregs + 3);
+    let expected: usize = meta
+        .forms
+        .iter()
+        .map(|f| (fixed + f.dump) * f.cases.len())
+        .sum();
+    assert_eq!(
+        native.len(),
+        expected,
+        "{name}: the native output does not match the .meta layout (generator bug)"
+    );
     let mut report = String::new();
     let mut off = 0usize;
     let mut ncases = 0usize;
