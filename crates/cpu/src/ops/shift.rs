@@ -36,7 +36,10 @@ impl Exec<'_> {
             return self.shift_by_zero(i, size);
         }
         let a = self.read_op(i, 0, size)? & m;
-        let arith_shift = matches!(i.mnemonic(), Mnemonic::Shl | Mnemonic::Sal | Mnemonic::Shr | Mnemonic::Sar);
+        let arith_shift = matches!(
+            i.mnemonic(),
+            Mnemonic::Shl | Mnemonic::Sal | Mnemonic::Shr | Mnemonic::Sar
+        );
         // Rotates keep the other flags and rcl/rcr read CF: only they need
         // the flags materialised.
         let flags = if arith_shift { 0 } else { self.cpu.flags.get() };
@@ -132,7 +135,7 @@ impl Exec<'_> {
             // AF is undefined; AMD (the reference CPU) sets it (FlagOp::Shift).
             self.cpu.flags.set_shift(size, res, cf != 0, of != 0);
         } else {
-            let f = (flags & !(CF | OF)) | (cf as u32) * CF | (of as u32) * OF;
+            let f = (flags & !(CF | OF)) | ((cf as u32) * CF) | ((of as u32) * OF);
             self.cpu.flags.set(f);
         }
         Ok(())
@@ -198,8 +201,8 @@ impl Exec<'_> {
         let f = (flags & !crate::flags::ARITH)
             | szp(res, size)
             | AF
-            | (cf as u32) * CF
-            | (of as u32) * OF;
+            | ((cf as u32) * CF)
+            | ((of as u32) * OF);
         self.cpu.flags.set(f);
         Ok(())
     }
