@@ -7,10 +7,12 @@ pub mod decode;
 pub mod fast;
 pub mod fault;
 pub mod flags;
+pub mod fp;
 pub mod interp;
 pub mod mem;
 mod ops;
 pub mod state;
+pub mod x87state;
 
 pub use interp::{Exit, Interpreter, SyscallKind};
 pub use mem::Fault;

@@ -11,3 +11,4 @@ pub(crate) mod shift;
 mod simd;
 mod string;
 mod x87;
+mod x87env;

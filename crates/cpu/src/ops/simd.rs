@@ -109,7 +109,7 @@ impl Exec<'_> {
         let vex = (0..i.op_count()).any(|n| {
             i.op_kind(n) == OpKind::Register && (i.op_register(n).is_ymm() || i.op_register(n).is_zmm())
         }) || i.code().encoding() != iced_x86::EncodingKind::Legacy;
-        if vex || (!xmm_form && !matches!(m, Ldmxcsr | Stmxcsr | Movnti | Fxsave | Fxrstor | Fxsave64 | Fxrstor64 | Fnstcw | Fldcw | Wait)) {
+        if vex || (!xmm_form && !matches!(m, Ldmxcsr | Stmxcsr | Movnti | Fxsave | Fxrstor | Fxsave64 | Fxrstor64 | Wait)) {
             return Err(self.illegal(i));
         }
         match m {
@@ -354,53 +354,15 @@ impl Exec<'_> {
             }
             Ldmxcsr => {
                 let v = mem::read_u32(self.ea(i))?;
-                if v & !0xffff != 0 {
+                if v & !crate::ops::x87env::MXCSR_MASK != 0 {
                     return Err(Exit::GeneralProtection);
                 }
                 self.cpu.mxcsr = v;
             }
             Stmxcsr => mem::write_u32(self.ea(i), self.cpu.mxcsr)?,
-            Fnstcw => mem::write_u16(self.ea(i), self.cpu.fpu_cw)?,
-            Fldcw => self.cpu.fpu_cw = mem::read_u16(self.ea(i))?,
-            Wait => {}
-            Fxsave | Fxsave64 => {
-                // The 512-byte FXSAVE image. The x87 part holds only the
-                // control word until the x87 issue adds the FPU stack.
-                let a = self.ea(i);
-                if a & 15 != 0 {
-                    return Err(Exit::GeneralProtection);
-                }
-                let mut img = [0u8; 512];
-                img[0..2].copy_from_slice(&self.cpu.fpu_cw.to_le_bytes());
-                img[24..28].copy_from_slice(&self.cpu.mxcsr.to_le_bytes());
-                img[28..32].copy_from_slice(&0xffffu32.to_le_bytes());
-                let n = if self.cpu.mode == crate::state::Mode::Bits64 { 16 } else { 8 };
-                for k in 0..n {
-                    img[160 + 16 * k..176 + 16 * k].copy_from_slice(&self.cpu.xmm[k].to_le_bytes());
-                }
-                mem::write_u128(a + 496, u128::from_le_bytes(img[496..512].try_into().unwrap_or([0; 16])))?;
-                mem::write_bytes(a, &img)?;
-            }
-            Fxrstor | Fxrstor64 => {
-                let a = self.ea(i);
-                if a & 15 != 0 {
-                    return Err(Exit::GeneralProtection);
-                }
-                let mut img = [0u8; 512];
-                mem::read_bytes(a, &mut img)?;
-                let mxcsr = u32::from_le_bytes([img[24], img[25], img[26], img[27]]);
-                if mxcsr & !0xffff != 0 {
-                    return Err(Exit::GeneralProtection);
-                }
-                self.cpu.fpu_cw = u16::from_le_bytes([img[0], img[1]]);
-                self.cpu.mxcsr = mxcsr;
-                let n = if self.cpu.mode == crate::state::Mode::Bits64 { 16 } else { 8 };
-                for k in 0..n {
-                    let mut b = [0u8; 16];
-                    b.copy_from_slice(&img[160 + 16 * k..176 + 16 * k]);
-                    self.cpu.xmm[k] = u128::from_le_bytes(b);
-                }
-            }
+            Wait => self.fwait()?,
+            Fxsave | Fxsave64 => self.fxsave(i)?,
+            Fxrstor | Fxrstor64 => self.fxrstor(i)?,
             _ => return Err(self.illegal(i)),
         }
         Ok(())
