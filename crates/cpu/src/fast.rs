@@ -11,6 +11,7 @@ use crate::flags::mask;
 use crate::interp::{handler_for, Exec, Handler, Res};
 use crate::mem;
 use crate::ops::alu::{alu_compute, AluKind};
+use crate::ops::shift::{shift_compute, ShiftKind};
 use crate::state::{reg_slot, CpuState, Mode, FS, GS};
 use iced_x86::{Instruction, Mnemonic, OpKind, Register};
 
@@ -416,10 +417,47 @@ fn select(i: &Instruction, mode: Mode) -> Option<(OpFn, Uop)> {
             u.cc = (i.condition_code() as u8).wrapping_sub(1);
             setcc_r
         }
+        Shl | Sal | Shr | Sar if k0? == OpKind::Register => {
+            let (a, s) = r0()?;
+            u.r0 = a;
+            let kind = match i.mnemonic() {
+                Shr => 1,
+                Sar => 2,
+                _ => 0,
+            };
+            match k1 {
+                None => u.imm = 1,
+                Some(OpKind::Immediate8) => u.imm = i.immediate8() as u64,
+                Some(OpKind::Register) if i.op1_register() == Register::CL => u.cc = 1,
+                _ => return None,
+            }
+            match kind {
+                0 => sized!(shift_r, s, 0),
+                1 => sized!(shift_r, s, 1),
+                _ => sized!(shift_r, s, 2),
+            }
+        }
         Nop => nop,
         _ => return None,
     };
     Some((f, u))
+}
+
+/// shl/shr/sar of a register by an immediate (imm) or by cl (cc == 1).
+fn shift_r<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) -> Res {
+    let raw = if op.uop.cc == 1 { ex.cpu.gpr[1] } else { op.uop.imm };
+    let count = (raw as u32) & if S == 8 { 0x3f } else { 0x1f };
+    let a = get::<S>(ex.cpu, op.uop.r0);
+    if count == 0 {
+        // No flags change; a 32-bit register is still written (zero-extended).
+        set::<S>(ex.cpu, op.uop.r0, a);
+        return Ok(());
+    }
+    let kind = [ShiftKind::Shl, ShiftKind::Shr, ShiftKind::Sar][K as usize];
+    let (res, cf, of) = shift_compute(kind, a, count, S);
+    set::<S>(ex.cpu, op.uop.r0, res);
+    ex.cpu.flags.set_shift(S, res, cf != 0, of != 0);
+    Ok(())
 }
 
 fn nop(_: &mut Exec, _: &Op) -> Res {

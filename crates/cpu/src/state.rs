@@ -55,27 +55,28 @@ pub struct CpuState {
     /// Bases of the three i386 TLS descriptors (GDT entries 12-14) that
     /// set_thread_area installs; `None` while an entry is empty.
     pub tls_desc: [Option<u64>; 3],
-    /// The x87 FPU (and the MMX registers aliasing it).
-    pub x87: crate::x87state::X87,
+    /// x87 control word (kept so FNSTCW/FLDCW round-trip; see the x87 issue).
+    pub fpu_cw: u16,
 }
 
 impl CpuState {
     pub fn new(mode: Mode) -> Self {
-        let (cs, ds) = match mode {
-            Mode::Bits32 => (0x23, 0x2b),
-            Mode::Bits64 => (0x33, 0x2b),
+        // A 64-bit process starts with null DS/ES (only SS is loaded).
+        let (cs, ds, ss) = match mode {
+            Mode::Bits32 => (0x23, 0x2b, 0x2b),
+            Mode::Bits64 => (0x33, 0, 0x2b),
         };
         CpuState {
             gpr: [0; 16],
             rip: 0,
             flags: Flags::default(),
             mode,
-            seg: [ds, cs, ds, ds, 0, 0],
+            seg: [ds, cs, ss, ds, 0, 0],
             seg_base: [0; 6],
             xmm: [0; 16],
             mxcsr: 0x1f80,
             tls_desc: [None; 3],
-            x87: Default::default(),
+            fpu_cw: 0x37f,
         }
     }
 

@@ -6,6 +6,48 @@ use crate::flags::{mask, sign_bit, szp, AF, CF, OF};
 use crate::interp::{Exec, Res};
 use iced_x86::{Instruction, Mnemonic};
 
+/// The arithmetic shifts (the ones whose flags are lazily evaluated).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShiftKind {
+    Shl,
+    Shr,
+    Sar,
+}
+
+/// Shifts `a` (masked to `size` bytes) by a non-zero masked `count`;
+/// returns (result, CF, OF).
+#[inline(always)]
+pub fn shift_compute(kind: ShiftKind, a: u64, count: u32, size: u32) -> (u64, u64, u64) {
+    let bits = size * 8;
+    let m = mask(size);
+    let sb = sign_bit(size);
+    let c = count as u64;
+    match kind {
+        ShiftKind::Shl => {
+            let res = if c >= 64 { 0 } else { (a << c) & m };
+            let cf = if c > bits as u64 { 0 } else { (a >> (bits as u64 - c)) & 1 };
+            let of = ((res & sb != 0) as u64) ^ cf;
+            (res, cf, of)
+        }
+        ShiftKind::Shr => {
+            let res = if c >= 64 { 0 } else { a >> c };
+            let cf = if c > bits as u64 { 0 } else { (a >> (c - 1)) & 1 };
+            let of = if count == 1 {
+                (a & sb != 0) as u64
+            } else {
+                ((a >> (c - 1)) & sb != 0) as u64 ^ ((res & sb) != 0) as u64
+            };
+            (res, cf, of)
+        }
+        ShiftKind::Sar => {
+            let sa = sign_extend(a, size) as i64;
+            let res = (sa >> c.min(63)) as u64 & m;
+            let cf = ((sa >> (c - 1).min(63)) & 1) as u64;
+            (res, cf, 0)
+        }
+    }
+}
+
 impl Exec<'_> {
     fn shift_count(&mut self, i: &Instruction, n: u32, size: u32) -> Result<u32, crate::Exit> {
         let c = if n < i.op_count() {
@@ -47,34 +89,16 @@ impl Exec<'_> {
         let c = count as u64;
         let (res, cf, of, arith) = match i.mnemonic() {
             Mnemonic::Shl | Mnemonic::Sal => {
-                let res = if c >= 64 { 0 } else { (a << c) & m };
-                let cf = if c > bits as u64 {
-                    0
-                } else {
-                    (a >> (bits as u64 - c)) & 1
-                };
-                let of = ((res & sb != 0) as u64) ^ cf;
+                let (res, cf, of) = shift_compute(ShiftKind::Shl, a, count, size);
                 (res, cf, of, true)
             }
             Mnemonic::Shr => {
-                let res = if c >= 64 { 0 } else { a >> c };
-                let cf = if c > bits as u64 {
-                    0
-                } else {
-                    (a >> (c - 1)) & 1
-                };
-                let of = if count == 1 {
-                    (a & sb != 0) as u64
-                } else {
-                    ((a >> (c - 1)) & sb != 0) as u64 ^ ((res & sb) != 0) as u64
-                };
+                let (res, cf, of) = shift_compute(ShiftKind::Shr, a, count, size);
                 (res, cf, of, true)
             }
             Mnemonic::Sar => {
-                let sa = sign_extend(a, size) as i64;
-                let res = (sa >> c.min(63)) as u64 & m;
-                let cf = ((sa >> (c - 1).min(63)) & 1) as u64;
-                (res, cf, 0, true)
+                let (res, cf, of) = shift_compute(ShiftKind::Sar, a, count, size);
+                (res, cf, of, true)
             }
             Mnemonic::Rol => {
                 let r = (c % bits as u64) as u32;
