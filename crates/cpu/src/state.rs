@@ -55,8 +55,8 @@ pub struct CpuState {
     /// Bases of the three i386 TLS descriptors (GDT entries 12-14) that
     /// set_thread_area installs; `None` while an entry is empty.
     pub tls_desc: [Option<u64>; 3],
-    /// x87 control word (kept so FNSTCW/FLDCW round-trip; see the x87 issue).
-    pub fpu_cw: u16,
+    /// The x87 FPU (and the MMX registers aliasing it).
+    pub x87: crate::x87state::X87,
 }
 
 impl CpuState {
@@ -76,7 +76,7 @@ impl CpuState {
             xmm: [0; 16],
             mxcsr: 0x1f80,
             tls_desc: [None; 3],
-            fpu_cw: 0x37f,
+            x87: Default::default(),
         }
     }
 
