@@ -146,10 +146,12 @@ def main():
         rn = x[0] / n[0] if x and n else None
         rq = x[0] / q[0] if x and q else None
         rows.append((name, rn, rq))
+        rn_s = f"{rn:9.2f}" if rn else f"{'-':>9}"
+        rq_s = f"{rq:8.2f}" if rq else f"{'-':>8}"
+        rss_n = f"{n[1] // 1024}M" if n else "-"
+        rss_x = f"{x[1] // 1024}M" if x else "-"
         print(
-            f"{name:14} {fmt(n)} {fmt(q)} {fmt(x)} "
-            f"{(f'{rn:9.2f}' if rn else '-':>9)} {(f'{rq:8.2f}' if rq else '-':>8)} "
-            f"{(str(n[1] // 1024) + 'M' if n else '-'):>8} {(str(x[1] // 1024) + 'M' if x else '-'):>8}"
+            f"{name:14} {fmt(n)} {fmt(q)} {fmt(x)} {rn_s} {rq_s} {rss_n:>8} {rss_x:>8}"
             + ("" if same else "  OUTPUT DIFFERS")
         )
     def geo(vals):
