@@ -79,7 +79,7 @@ pub fn sign_bit(size: u32) -> u64 {
 pub fn szp(res: u64, size: u32) -> u32 {
     let r = res & mask(size);
     let mut f = 0;
-    if (r as u8).count_ones() % 2 == 0 {
+    if (r as u8).count_ones().is_multiple_of(2) {
         f |= PF;
     }
     if r == 0 {
@@ -149,7 +149,7 @@ impl Flags {
             }
             FlagOp::Logic => {}
             FlagOp::Shift => {
-                f |= AF | (self.a & 1) as u32 * CF | ((self.a >> 1) & 1) as u32 * OF;
+                f |= AF | ((self.a & 1) as u32 * CF) | (((self.a >> 1) & 1) as u32 * OF);
             }
             FlagOp::Inc => {
                 if r == sb {

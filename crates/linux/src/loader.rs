@@ -247,6 +247,20 @@ pub struct Loaded {
     pub mode: Mode,
     pub entry: u64,
     pub sp: u64,
+    /// The auxiliary vector given to the guest (for /proc/self/auxv).
+    pub auxv: Vec<(u64, u64)>,
+}
+
+/// The i386 system-call entry x86run provides in place of the kernel's
+/// vDSO `__kernel_vsyscall` (AT_SYSINFO): `int $0x80; ret`.
+const VSYSCALL32: [u8; 3] = [0xcd, 0x80, 0xc3];
+
+/// Maps the page holding the i386 system-call entry; returns its address.
+fn map_vsyscall32(mm: &mut AddressSpace) -> Option<u64> {
+    let at = mm.map_anon(0, PAGE, libc::PROT_READ | libc::PROT_WRITE).ok()?;
+    mem::write_bytes(at, &VSYSCALL32).ok()?;
+    mm.mprotect(at, PAGE, libc::PROT_READ | libc::PROT_EXEC);
+    Some(at)
 }
 
 /// Options for building the initial stack.
@@ -302,6 +316,7 @@ pub fn load(data: &[u8], mode: Mode, args: &ExecArgs, mm: &mut AddressSpace) -> 
     }
     .map_err(|e| LoadError::bad(path, &format!("cannot map the stack (error {})", -e)))?;
     let stack_top = stack_lo + STACK_SIZE;
+    mm.stack = (stack_lo, stack_top);
 
     let mut sp = stack_top;
     let fault = |_| LoadError::bad(path, "cannot write the initial stack");
@@ -341,7 +356,13 @@ pub fn load(data: &[u8], mode: Mode, args: &ExecArgs, mm: &mut AddressSpace) -> 
         crate::host::syscall6(libc::SYS_getegid as u64, [0; 6]) as u64,
     ];
     let hwcap = x86run_cpu::cpuid::leaf1_edx(mode) as u64;
-    let auxv: Vec<(u64, u64)> = vec![
+    let mut auxv: Vec<(u64, u64)> = Vec::new();
+    if mode == Mode::Bits32 {
+        if let Some(at) = map_vsyscall32(mm) {
+            auxv.push((32, at)); // AT_SYSINFO
+        }
+    }
+    auxv.extend([
         (libc::AT_HWCAP, hwcap),
         (libc::AT_PAGESZ, PAGE),
         (libc::AT_CLKTCK, 100),
@@ -362,7 +383,7 @@ pub fn load(data: &[u8], mode: Mode, args: &ExecArgs, mm: &mut AddressSpace) -> 
         (libc::AT_PLATFORM, platform),
         (51, 2048), // AT_MINSIGSTKSZ
         (libc::AT_NULL, 0),
-    ];
+    ]);
     let words = 1 + arg_ptrs.len() + 1 + env_ptrs.len() + 1 + auxv.len() * 2;
     sp -= words as u64 * wsize;
     sp &= !15;
@@ -385,5 +406,5 @@ pub fn load(data: &[u8], mode: Mode, args: &ExecArgs, mm: &mut AddressSpace) -> 
         put(*k)?;
         put(*v)?;
     }
-    Ok(Loaded { mode, entry, sp })
+    Ok(Loaded { mode, entry, sp, auxv })
 }

@@ -54,6 +54,8 @@ pub struct AddressSpace {
     pub brk_cur: u64,
     /// End of the pages mapped for brk.
     brk_mapped: u64,
+    /// The initial stack mapping [start, end), for /proc/self/maps.
+    pub stack: (u64, u64),
 }
 
 impl AddressSpace {
@@ -87,6 +89,7 @@ impl AddressSpace {
             brk_start: 0,
             brk_cur: 0,
             brk_mapped: 0,
+            stack: (0, 0),
         })
     }
 
@@ -133,6 +136,16 @@ impl AddressSpace {
                 self.regions.insert(end, e);
             }
         }
+    }
+
+    /// The guest's mappings [start, end) of an i386 guest, in order.
+    pub fn regions(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
+        self.regions.iter().map(|(&s, &e)| (s, e))
+    }
+
+    /// The brk area mapped so far [start, end).
+    pub fn heap(&self) -> (u64, u64) {
+        (self.brk_start, self.brk_mapped)
     }
 
     /// Whether [start, end) is entirely guest-mapped (i386).

@@ -58,6 +58,10 @@ pub struct Process {
     pub tables: Tables,
     /// Absolute path of the guest executable (/proc/self/exe).
     pub exe_path: String,
+    /// The guest's auxiliary vector (/proc/self/auxv).
+    pub auxv: Vec<(u64, u64)>,
+    /// The guest's argv, NUL-separated (/proc/self/cmdline).
+    pub cmdline: Vec<u8>,
     /// Guest memory where rewritten path arguments are placed (two slots
     /// of PATH_SLOT bytes), when a root filesystem is in use.
     pub path_scratch: u64,
@@ -139,6 +143,8 @@ impl Process {
             tables: Tables::new(),
             exe_path,
             path_scratch,
+            auxv: loaded.auxv,
+            cmdline: argv.iter().flat_map(|a| a.iter().copied().chain([0])).collect(),
         })
     }
 

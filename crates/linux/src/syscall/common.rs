@@ -227,38 +227,6 @@ pub fn execve(p: &mut Process, a: &[u64; 6]) -> i64 {
     -(std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::ENOEXEC) as i64)
 }
 
-/// readlink of /proc/self/exe shows the guest program, not x86run.
-fn proc_exe(p: &Process, path: &[u8]) -> Option<Vec<u8>> {
-    let pid = format!("/proc/{}/exe", std::process::id());
-    if path == b"/proc/self/exe" || path == pid.as_bytes() || path == b"/proc/thread-self/exe" {
-        Some(p.exe_path.as_bytes().to_vec())
-    } else {
-        None
-    }
-}
-
-pub fn readlink_common(p: &mut Process, abi: Abi, nr: u64, a: &[u64; 6], path_arg: usize) -> i64 {
-    let Ok(path) = mem::read_cstr(a[path_arg], 4096) else { return EFAULT };
-    if let Some(target) = proc_exe(p, &path) {
-        if a[path_arg + 2] as i64 <= 0 {
-            return EINVAL;
-        }
-        let n = (a[path_arg + 2] as usize).min(target.len());
-        if mem::write_bytes(a[path_arg + 1], &target[..n]).is_err() {
-            return EFAULT;
-        }
-        return n as i64;
-    }
-    let mut host_args = *a;
-    let host = p.opts.host_path(&path);
-    if host != path {
-        if let Some(at) = p.place_path(&host, 0) {
-            host_args[path_arg] = at;
-        }
-    }
-    p.pass(abi, nr, &host_args)
-}
-
 /// Converts a guest sigaction between ABIs' neutral form and memory.
 pub fn read_sigaction(word: u64, at: u64) -> Result<GuestSigaction, i64> {
     let w = word as u32;

@@ -207,11 +207,11 @@ fn fork(p: &mut Process, _a: &[u64; 6]) -> i64 {
 }
 
 fn readlink(p: &mut Process, a: &[u64; 6]) -> i64 {
-    common::readlink_common(p, Abi::I386, 85, a, 0)
+    super::procfs::readlink(p, Abi::I386, 85, a, 0)
 }
 
 fn readlinkat(p: &mut Process, a: &[u64; 6]) -> i64 {
-    common::readlink_common(p, Abi::I386, 305, a, 1)
+    super::procfs::readlink(p, Abi::I386, 305, a, 1)
 }
 
 fn prctl(p: &mut Process, a: &[u64; 6]) -> i64 {

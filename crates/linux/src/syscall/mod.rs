@@ -6,6 +6,7 @@
 mod common;
 mod i386;
 pub mod names;
+mod procfs;
 mod x86_64;
 
 use crate::process::Process;
@@ -127,7 +128,9 @@ impl Process {
             args[5] = mem::read_u32(g[5] & 0xffff_ffff).map(u64::from).unwrap_or(0);
         }
         let entry = self.tables.entry(abi, nr);
+        let emulated_proc = entry.and_then(|e| procfs::open(self, e.name, &args));
         let ret = match entry.map(|e| e.action) {
+            _ if emulated_proc.is_some() => emulated_proc.unwrap_or(ENOSYS),
             Some(Action::Pass) => {
                 let mut host_args = args;
                 if self.opts.rootfs.is_some() {

@@ -76,11 +76,11 @@ fn fork(p: &mut Process, _a: &[u64; 6]) -> i64 {
 }
 
 fn readlink(p: &mut Process, a: &[u64; 6]) -> i64 {
-    common::readlink_common(p, Abi::X86_64, libc::SYS_readlink as u64, a, 0)
+    super::procfs::readlink(p, Abi::X86_64, libc::SYS_readlink as u64, a, 0)
 }
 
 fn readlinkat(p: &mut Process, a: &[u64; 6]) -> i64 {
-    common::readlink_common(p, Abi::X86_64, libc::SYS_readlinkat as u64, a, 1)
+    super::procfs::readlink(p, Abi::X86_64, libc::SYS_readlinkat as u64, a, 1)
 }
 
 fn prctl(p: &mut Process, a: &[u64; 6]) -> i64 {
