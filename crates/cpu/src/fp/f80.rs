@@ -4,6 +4,7 @@
 
 use super::round::{round_unp, Ctl, Fmt, Packed, F32, F64};
 use super::{Rc, Unp, DE, IE, PE};
+use std::cmp::Ordering;
 
 /// An 80-bit extended value: sign and exponent, explicit-integer-bit significand.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -114,6 +115,26 @@ impl F80 {
         m.copy_from_slice(&b[..8]);
         F80 { m: u64::from_le_bytes(m), se: u16::from_le_bytes([b[8], b[9]]) }
     }
+}
+
+/// x87 NaN propagation: a quiet NaN operand wins over a signalling one,
+/// otherwise the larger significand (ties: the positive one); IE for any
+/// signalling NaN. The result is quieted.
+pub fn propagate(a: F80, b: F80) -> (F80, u8) {
+    let (ca, cb) = (a.class(), b.class());
+    let ie = if ca == Class::SNaN || cb == Class::SNaN { IE } else { 0 };
+    let pick_a = match (ca, cb) {
+        (Class::SNaN, Class::QNaN) => false,
+        (Class::QNaN, Class::SNaN) => true,
+        _ if !b.is_nan() => true,
+        _ if !a.is_nan() => false,
+        _ => match (a.m & !QNAN_BIT).cmp(&(b.m & !QNAN_BIT)) {
+            Ordering::Greater => true,
+            Ordering::Less => false,
+            Ordering::Equal => !a.sign() || b.sign(),
+        },
+    };
+    (if pick_a { a.quiet() } else { b.quiet() }, ie)
 }
 
 /// Widens an IEEE value with `ebits` exponent and `fbits` fraction bits to

@@ -6,7 +6,7 @@
 //! The environment layouts (FNSTENV, FNSAVE, FXSAVE) are in `x87env.rs`.
 
 use crate::fp::arith::{self, Raw};
-use crate::fp::f80::{self, Class, F80};
+use crate::fp::f80::{self, propagate, Class, F80};
 use crate::fp::round::{self, Ctl, Fmt};
 use crate::fp::{transcend, Rc, Unp, DE, IE, PE, UE, ZE};
 use crate::interp::{Exec, Exit, Res};
@@ -47,26 +47,6 @@ fn is_nan(c: Class) -> bool {
 /// The control word as loaded: reserved bits read as 0, bit 6 as 1.
 pub(crate) fn fix_cw(v: u16) -> u16 {
     (v & 0x1f3f) | 0x40
-}
-
-/// x87 NaN propagation: a quiet NaN operand wins over a signalling one,
-/// otherwise the larger significand (ties: the positive one); IE for any
-/// signalling NaN. The result is quieted.
-pub(crate) fn propagate(a: F80, b: F80) -> (F80, u8) {
-    let (ca, cb) = (a.class(), b.class());
-    let ie = if ca == Class::SNaN || cb == Class::SNaN { IE } else { 0 };
-    let pick_a = match (ca, cb) {
-        (Class::SNaN, Class::QNaN) => false,
-        (Class::QNaN, Class::SNaN) => true,
-        _ if !is_nan(cb) => true,
-        _ if !is_nan(ca) => false,
-        _ => match (a.m & !f80::QNAN_BIT).cmp(&(b.m & !f80::QNAN_BIT)) {
-            Ordering::Greater => true,
-            Ordering::Less => false,
-            Ordering::Equal => !a.sign() || b.sign(),
-        },
-    };
-    (if pick_a { a.quiet() } else { b.quiet() }, ie)
 }
 
 /// Result of a computation: value, flags, rounded up (for C1).
@@ -876,14 +856,15 @@ impl Exec<'_> {
                     }
                     Fptan => {
                         let o = transcend::ftan(a, &ctl, cw);
+                        let nan = o.0.is_nan();
                         if self.put(0, o) {
-                            self.cpu.x87.push(F80::ONE);
+                            self.cpu.x87.push(if nan { o.0 } else { F80::ONE });
                         }
                     }
                     _ => {
                         let (s, c) = transcend::fsincos(a, &ctl, cw);
                         let flags = s.1 | c.1;
-                        self.set_c1(c.2);
+                        self.set_c1(s.2);
                         if self.raise(flags) {
                             self.cpu.x87.set_st(0, s.0);
                             self.cpu.x87.push(c.0);
