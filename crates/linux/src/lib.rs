@@ -5,6 +5,7 @@ pub mod host;
 pub mod loader;
 pub mod mm;
 pub mod process;
+pub mod rootfs;
 pub mod signals;
 pub mod syscall;
 

@@ -30,17 +30,20 @@ pub struct Options {
 }
 
 impl Options {
-    /// Maps a guest path to the host path it names: an absolute path that
-    /// exists inside the root filesystem resolves there, anything else is
-    /// used as it is (as qemu-user's -L does).
+    /// Maps a guest path to the host path it names, following symbolic
+    /// links in the last component (see `rootfs::resolve`).
     pub fn host_path(&self, guest: &[u8]) -> Vec<u8> {
-        use std::os::unix::ffi::OsStrExt;
-        if let (Some(root), Some(b'/')) = (&self.rootfs, guest.first()) {
-            let mut p = root.as_os_str().as_bytes().to_vec();
-            p.extend_from_slice(guest);
-            let os = std::ffi::OsStr::from_bytes(&p);
-            if std::fs::symlink_metadata(os).is_ok() {
-                return p;
+        self.host_path_follow(guest, true)
+    }
+
+    /// Maps a guest path to the host path it names; `follow_last` as for
+    /// lstat (false) or stat (true).
+    pub fn host_path_follow(&self, guest: &[u8], follow_last: bool) -> Vec<u8> {
+        if let Some(root) = &self.rootfs {
+            if let Some(h) = crate::rootfs::resolve(root, guest, follow_last) {
+                if crate::rootfs::exists_in(root, &h) {
+                    return h;
+                }
             }
         }
         guest.to_vec()

@@ -147,6 +147,7 @@ pub fn execve(p: &mut Process, a: &[u64; 6]) -> i64 {
     use std::ffi::CString;
     use std::os::unix::ffi::OsStrExt;
     let Ok(path) = mem::read_cstr(a[0], 4096) else { return EFAULT };
+    let path = super::procfs::exec_path(p, path);
     let argv = match read_str_array(p, a[1]) {
         Ok(v) => v,
         Err(e) => return e,

@@ -37,6 +37,7 @@ pub fn action(name: &str) -> Option<Action> {
         "readlink" => Emulate(readlink),
         "readlinkat" => Emulate(readlinkat),
         "rseq" => Emulate(common::rseq),
+        "getcwd" => Emulate(super::procfs::getcwd),
         "prctl" => Emulate(prctl),
         "arch_prctl" => Emulate(|_, _| EINVAL),
         "modify_ldt" => Refuse("LDT descriptors are not emulated yet"),

@@ -49,12 +49,40 @@ fn path_args(name: &str) -> &'static [usize] {
     match name {
         "open" | "creat" | "stat" | "lstat" | "stat64" | "lstat64" | "oldstat" | "oldlstat"
         | "access" | "readlink" | "truncate" | "truncate64" | "chdir" | "statfs" | "statfs64"
-        | "getxattr" | "lgetxattr" | "listxattr" | "llistxattr" | "utime" | "utimes"
-        | "execve" | "uselib" | "chmod" | "chown" | "lchown" | "chown32" | "lchown32" => &[0],
+        | "getxattr" | "lgetxattr" | "listxattr" | "llistxattr" | "setxattr" | "lsetxattr"
+        | "removexattr" | "lremovexattr" | "utime" | "utimes" | "execve" | "uselib" | "chmod"
+        | "chown" | "lchown" | "chown32" | "lchown32" | "unlink" | "rmdir" | "mkdir" | "mknod"
+        | "chroot" | "acct" | "swapon" | "swapoff" => &[0],
         "openat" | "openat2" | "newfstatat" | "fstatat64" | "statx" | "faccessat"
         | "faccessat2" | "readlinkat" | "utimensat" | "futimesat" | "name_to_handle_at"
-        | "fchmodat" | "fchownat" | "execveat" => &[1],
+        | "fchmodat" | "fchmodat2" | "fchownat" | "execveat" | "unlinkat" | "mkdirat"
+        | "mknodat" | "symlink" => &[1],
+        "symlinkat" => &[2],
+        "rename" | "link" => &[0, 1],
+        "renameat" | "renameat2" | "linkat" => &[1, 3],
         _ => &[],
+    }
+}
+
+/// Whether a syscall follows a symbolic link in the last component of its
+/// path arguments (it does not for lstat, readlink, unlink, O_NOFOLLOW, ...).
+fn follows_last(name: &str, a: &[u64; 6]) -> bool {
+    const AT_SYMLINK_NOFOLLOW: u64 = 0x100;
+    const AT_SYMLINK_FOLLOW: u64 = 0x400;
+    const O_NOFOLLOW: u64 = 0x20000;
+    match name {
+        "lstat" | "lstat64" | "oldlstat" | "readlink" | "readlinkat" | "lchown" | "lchown32"
+        | "lgetxattr" | "llistxattr" | "lsetxattr" | "lremovexattr" | "unlink" | "unlinkat"
+        | "rmdir" | "rename" | "renameat" | "renameat2" | "symlink" | "symlinkat" | "mkdir"
+        | "mkdirat" | "mknod" | "mknodat" => false,
+        "link" => false,
+        "linkat" => a[4] & AT_SYMLINK_FOLLOW != 0,
+        "open" => a[1] & O_NOFOLLOW == 0,
+        "openat" => a[2] & O_NOFOLLOW == 0,
+        "newfstatat" | "fstatat64" | "utimensat" | "faccessat2" => a[3] & AT_SYMLINK_NOFOLLOW == 0,
+        "statx" => a[2] & AT_SYMLINK_NOFOLLOW == 0,
+        "fchownat" => a[4] & AT_SYMLINK_NOFOLLOW == 0,
+        _ => true,
     }
 }
 
@@ -135,8 +163,9 @@ impl Process {
                 let mut host_args = args;
                 if self.opts.rootfs.is_some() {
                     if let Some(e) = entry {
+                        let follow = follows_last(e.name, &args);
                         for (slot, &k) in e.paths.iter().enumerate() {
-                            if let Some(p) = self.rootfs_arg(args[k], slot as u64) {
+                            if let Some(p) = self.rootfs_arg(args[k], slot as u64, follow) {
                                 host_args[k] = p;
                             }
                         }
@@ -178,9 +207,9 @@ impl Process {
 
     /// Rewrites a guest path argument that resolves inside the root
     /// filesystem into a scratch slot; returns the slot's address.
-    fn rootfs_arg(&mut self, ptr: u64, slot: u64) -> Option<u64> {
+    fn rootfs_arg(&mut self, ptr: u64, slot: u64, follow: bool) -> Option<u64> {
         let guest = mem::read_cstr(ptr, 4096).ok()?;
-        let host = self.opts.host_path(&guest);
+        let host = self.opts.host_path_follow(&guest, follow);
         if host == guest {
             return None;
         }

@@ -31,12 +31,12 @@ pub fn readlink(p: &mut Process, abi: Abi, nr: u64, a: &[u64; 6], path_arg: usiz
     let target = if self_file(&path) == Some(b"exe") {
         p.exe_path.as_bytes().to_vec()
     } else {
-        match std::fs::read_link(std::ffi::OsStr::from_bytes(&p.opts.host_path(&path))) {
+        match std::fs::read_link(std::ffi::OsStr::from_bytes(&p.opts.host_path_follow(&path, false))) {
             Ok(t) => guest_view(p, t.as_os_str().as_bytes()),
             Err(_) => {
                 // Let the kernel produce the exact error.
                 let mut host_args = *a;
-                let host = p.opts.host_path(&path);
+                let host = p.opts.host_path_follow(&path, false);
                 if host != path {
                     if let Some(at) = p.place_path(&host, 0) {
                         host_args[path_arg] = at;
@@ -51,6 +51,33 @@ pub fn readlink(p: &mut Process, abi: Abi, nr: u64, a: &[u64; 6], path_arg: usiz
         return EFAULT;
     }
     n as i64
+}
+
+/// The program an execve of `path` runs: /proc/self/exe is the guest
+/// program (busybox re-executes itself that way), not x86run.
+pub fn exec_path(p: &Process, path: Vec<u8>) -> Vec<u8> {
+    if self_file(&path) == Some(b"exe") {
+        p.exe_path.as_bytes().to_vec()
+    } else {
+        path
+    }
+}
+
+/// getcwd: a directory inside the root filesystem is shown as the guest
+/// path.
+pub fn getcwd(p: &mut Process, a: &[u64; 6]) -> i64 {
+    let Ok(cwd) = std::env::current_dir() else {
+        return -(libc::ENOENT as i64);
+    };
+    let mut g = guest_view(p, cwd.as_os_str().as_bytes());
+    g.push(0);
+    if (a[1] as usize) < g.len() {
+        return -(libc::ERANGE as i64);
+    }
+    if mem::write_bytes(a[0], &g).is_err() {
+        return EFAULT;
+    }
+    g.len() as i64
 }
 
 /// A host path as the guest sees it: inside the root filesystem, without

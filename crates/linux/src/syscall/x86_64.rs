@@ -31,6 +31,7 @@ pub fn action(name: &str) -> Option<Action> {
         "readlink" => Emulate(readlink),
         "readlinkat" => Emulate(readlinkat),
         "rseq" => Emulate(common::rseq),
+        "getcwd" => Emulate(super::procfs::getcwd),
         "prctl" => Emulate(prctl),
         "modify_ldt" => Refuse("LDT descriptors are not emulated yet"),
         "seccomp" => Refuse("seccomp filters are not supported yet"),
