@@ -163,7 +163,8 @@ fn check(name: &str) {
             _ => bad_forms.push((form.clone(), 1)),
         }
         let shown_here = bad_forms.last().map(|x| x.1).unwrap_or(0);
-        if bad > MAX_SHOWN || shown_here > PER_FORM {
+        let max_shown = std::env::var("INSN_FP_SHOW").ok().and_then(|v| v.parse().ok()).unwrap_or(MAX_SHOWN);
+        if bad > max_shown || shown_here > PER_FORM {
             continue;
         }
         report += &format!("case {k} [{form}] {desc}\n");
@@ -215,4 +216,8 @@ fp_tests!(
     x87_env_64,
     x87_trans_32,
     x87_trans_64,
+    sse_arith_32,
+    sse_arith_64,
+    sse_cvt_32,
+    sse_cvt_64,
 );

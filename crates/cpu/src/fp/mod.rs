@@ -7,6 +7,7 @@
 pub mod arith;
 pub mod f80;
 pub mod round;
+pub mod sse;
 pub mod transcend;
 pub mod wide;
 

@@ -9,6 +9,7 @@ mod data;
 mod muldiv;
 pub(crate) mod shift;
 mod simd;
+mod sse_fp;
 mod string;
 mod x87;
 mod x87env;

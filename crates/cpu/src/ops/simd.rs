@@ -61,11 +61,11 @@ fn unpack(a: u128, b: u128, size: u32, high: bool) -> u128 {
 }
 
 impl Exec<'_> {
-    fn xmm(&self, r: Register) -> u128 {
+    pub(crate) fn xmm(&self, r: Register) -> u128 {
         self.cpu.xmm[xmm_index(r).unwrap_or(0)]
     }
 
-    fn set_xmm(&mut self, r: Register, v: u128) {
+    pub(crate) fn set_xmm(&mut self, r: Register, v: u128) {
         if let Some(k) = xmm_index(r) {
             self.cpu.xmm[k] = v;
         }
@@ -73,7 +73,7 @@ impl Exec<'_> {
 
     /// Reads a 128-bit source operand (xmm or m128); `aligned` enforces the
     /// 16-byte alignment of legacy SSE memory operands.
-    fn src128(&mut self, i: &Instruction, n: u32, aligned: bool) -> Result<u128, Exit> {
+    pub(crate) fn src128(&mut self, i: &Instruction, n: u32, aligned: bool) -> Result<u128, Exit> {
         match i.op_kind(n) {
             OpKind::Register => Ok(self.xmm(i.op_register(n))),
             _ => {
@@ -87,7 +87,7 @@ impl Exec<'_> {
     }
 
     /// Reads a source of `size` bytes (xmm low part, general register or memory).
-    fn src_low(&mut self, i: &Instruction, n: u32, size: u32) -> Result<u128, Exit> {
+    pub(crate) fn src_low(&mut self, i: &Instruction, n: u32, size: u32) -> Result<u128, Exit> {
         match i.op_kind(n) {
             OpKind::Register if i.op_register(n).is_xmm() => {
                 Ok(self.xmm(i.op_register(n)) & mask128(size))
@@ -109,6 +109,11 @@ impl Exec<'_> {
         let vex = (0..i.op_count()).any(|n| {
             i.op_kind(n) == OpKind::Register && (i.op_register(n).is_ymm() || i.op_register(n).is_zmm())
         }) || i.code().encoding() != iced_x86::EncodingKind::Legacy;
+        if !vex && xmm_form {
+            if let Some(r) = self.sse_fp(i) {
+                return r;
+            }
+        }
         if vex || (!xmm_form && !matches!(m, Ldmxcsr | Stmxcsr | Movnti | Fxsave | Fxrstor | Fxsave64 | Fxrstor64 | Wait)) {
             return Err(self.illegal(i));
         }
