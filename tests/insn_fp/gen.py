@@ -802,6 +802,118 @@ def gen_sse_cvt(prog):
         pass  # approximations differ between implementations; see the report
 
 
+# ---------------------------------------------------------------------------
+# Integer SIMD: MMX, SSSE3, SSE4.1/4.2, PCLMULQDQ, AES-NI
+# ---------------------------------------------------------------------------
+
+
+def simd_val(rng, nbytes=16):
+    """Random vector with byte/word edge values mixed in."""
+    out = 0
+    for k in range(nbytes):
+        c = rng.randrange(10)
+        b = rng.getrandbits(8) if c < 5 else [0, 0x80, 0xFF, 0x7F, 1][c - 5]
+        out |= b << (8 * k)
+    return out
+
+
+def str_val(rng, alphabet=b"abcAB\0"):
+    return int.from_bytes(bytes(rng.choice(alphabet) for _ in range(16)), "little")
+
+
+def int_cases(prog, n, strings=False):
+    rng = prog.rng
+    out = []
+    for _ in range(n):
+        if strings:
+            xm = [str_val(rng), str_val(rng), str_val(rng)]
+        else:
+            xm = [simd_val(rng), simd_val(rng), simd_val(rng)]
+        c = Case(stack=[], xmm=xm, mem=xm[1].to_bytes(16, "little"),
+                 gprs=[rng.randrange(-20, 20) & (2**64 - 1), 0, rng.randrange(-20, 20) & (2**64 - 1), 0])
+        out.append(c)
+    return out
+
+
+MMX_OPS = ["paddb", "paddw", "paddd", "paddq", "psubb", "psubw", "psubd", "psubq", "paddsb", "paddsw", "psubsb",
+           "psubsw", "paddusb", "paddusw", "psubusb", "psubusw", "pcmpeqb", "pcmpeqw", "pcmpeqd", "pcmpgtb", "pcmpgtw",
+           "pcmpgtd", "pand", "pandn", "por", "pxor", "pmullw", "pmulhw", "pmulhuw", "pmuludq", "pmaddwd", "pavgb",
+           "pavgw", "pminub", "pmaxub", "pminsw", "pmaxsw", "psadbw", "psllw", "pslld", "psllq", "psrlw", "psrld",
+           "psrlq", "psraw", "psrad", "punpcklbw", "punpcklwd", "punpckldq", "punpckhbw", "punpckhwd", "punpckhdq",
+           "packsswb", "packssdw", "packuswb"]
+SSSE3_OPS = ["pshufb", "phaddw", "phaddd", "phaddsw", "phsubw", "phsubd", "phsubsw", "pmaddubsw", "pmulhrsw", "psignb",
+             "psignw", "psignd", "pabsb", "pabsw", "pabsd"]
+SSE4_OPS = ["pminsb", "pminsd", "pminuw", "pminud", "pmaxsb", "pmaxsd", "pmaxuw", "pmaxud", "pmulld", "pmuldq",
+            "pcmpeqq", "pcmpgtq", "packusdw", "phminposuw", "pmaddwd"]
+
+
+def gen_simd_int(prog):
+    rng = prog.rng
+    mm_in = ["movdq2q mm0, xmm0", "movdq2q mm1, xmm1"]
+    mm_out = ["movq2dq xmm0, mm0"]
+    for op in MMX_OPS + SSSE3_OPS:
+        prog.add(op + " mm", mm_in + ["%s mm0, mm1" % op] + mm_out, int_cases(prog, 30))
+        ptr = "DWORD PTR" if op.startswith("punpckl") else "QWORD PTR"
+        prog.add(op + " mm,m64", mm_in + ["%s mm0, %s [memop]" % (op, ptr)] + mm_out, int_cases(prog, 8))
+    for op in ("psllw", "pslld", "psllq", "psrlw", "psrld", "psrlq", "psraw", "psrad"):
+        for cnt in (0, 1, 7, 15, 31, 63, 64, 200):
+            prog.add("%s mm %d" % (op, cnt), mm_in + ["%s mm0, %d" % (op, cnt)] + mm_out, int_cases(prog, 3))
+            prog.add("%s xmm %d" % (op, cnt), "%s xmm0, %d" % (op, cnt), int_cases(prog, 3))
+    for imm in (0, 0x1B, 0xE4, 0x55, 0xA7):
+        prog.add("pshufw %x" % imm, mm_in + ["pshufw mm0, mm1, %d" % imm] + mm_out, int_cases(prog, 4))
+    for imm in (0, 1, 3, 7, 8, 9, 15):
+        prog.add("palignr mm %d" % imm, mm_in + ["palignr mm0, mm1, %d" % imm] + mm_out, int_cases(prog, 4))
+    for imm in (0, 1, 5, 15, 16, 17, 31, 32):
+        prog.add("palignr xmm %d" % imm, "palignr xmm0, xmm1, %d" % imm, int_cases(prog, 4))
+    prog.add("pinsrw mm", mm_in + ["pinsrw mm0, eax, 2"] + mm_out, int_cases(prog, 4))
+    prog.add("pextrw mm", mm_in + ["pextrw eax, mm1, 3"], int_cases(prog, 4))
+    prog.add("pmovmskb mm", mm_in + ["pmovmskb eax, mm1"], int_cases(prog, 6))
+    prog.add("movd mm", ["movd mm2, eax", "movd ecx, mm2", "movq2dq xmm3, mm2"], int_cases(prog, 4))
+    prog.add("emms", mm_in + ["emms"], int_cases(prog, 2))
+    prog.add("cvtpi2ps", mm_in + ["cvtpi2ps xmm2, mm1"], int_cases(prog, 10))
+    prog.add("cvtpi2pd", mm_in + ["cvtpi2pd xmm2, mm1"], int_cases(prog, 10))
+    prog.add("cvtps2pi", ["cvtps2pi mm3, xmm1", "movq2dq xmm3, mm3"], sse_cases(prog, 30, "s"))
+    prog.add("cvttpd2pi", ["cvttpd2pi mm3, xmm1", "movq2dq xmm3, mm3"], sse_cases(prog, 30, "d"))
+    for op in SSSE3_OPS + SSE4_OPS:
+        prog.add(op + " xmm", "%s xmm0, xmm1" % op, int_cases(prog, 40))
+        prog.add(op + " xmm,m128", "%s xmm0, XMMWORD PTR [memop]" % op, int_cases(prog, 8))
+    for op in ("pmovsxbw", "pmovsxbd", "pmovsxbq", "pmovsxwd", "pmovsxwq", "pmovsxdq", "pmovzxbw", "pmovzxbd",
+               "pmovzxbq", "pmovzxwd", "pmovzxwq", "pmovzxdq"):
+        prog.add(op, "%s xmm0, xmm1" % op, int_cases(prog, 6))
+    prog.add("ptest", "ptest xmm0, xmm1", int_cases(prog, 20) +
+             [Case(stack=[], xmm=[x, y]) for x, y in ((0, 5), (5, 0), (3, 3), (1, 2), (2**128 - 1, 7))])
+    prog.add("pblendvb", "pblendvb xmm1, xmm2, xmm0", int_cases(prog, 10))
+    for imm in (0, 0x5A, 0xFF, 0x81):
+        prog.add("pblendw %x" % imm, "pblendw xmm0, xmm1, %d" % imm, int_cases(prog, 4))
+    for imm in range(8):
+        prog.add("mpsadbw %d" % imm, "mpsadbw xmm0, xmm1, %d" % imm, int_cases(prog, 4))
+    for op, reg, imms in (("pinsrb", "eax", (0, 7, 15)), ("pinsrd", "eax", (0, 3)), ("pextrb", "eax", (0, 9, 15)),
+                          ("pextrd", "eax", (0, 2)), ("pextrw", "eax", (0, 5))):
+        for imm in imms:
+            code = "%s xmm0, %s, %d" % (op, reg, imm) if op.startswith("pins") else "%s %s, xmm1, %d" % (op, reg, imm)
+            prog.add("%s %d" % (op, imm), code, int_cases(prog, 4))
+    if prog.bits == 64:
+        prog.add("pinsrq", "pinsrq xmm0, rax, 1", int_cases(prog, 4))
+        prog.add("pextrq", "pextrq rax, xmm1, 1", int_cases(prog, 4))
+        prog.add("crc32 rax,rcx", ["mov rcx, rdx", "crc32 rax, rcx"], int_cases(prog, 10))
+    for op in ("crc32 eax, cl", "crc32 eax, cx", "crc32 eax, ecx"):
+        prog.add(op, ["mov ecx, edx", op], int_cases(prog, 10))
+    for imm in (0x00, 0x01, 0x10, 0x11):
+        prog.add("pclmulqdq %x" % imm, "pclmulqdq xmm0, xmm1, %d" % imm, int_cases(prog, 10))
+    for op in ("aesenc", "aesenclast", "aesdec", "aesdeclast"):
+        prog.add(op, "%s xmm0, xmm1" % op, int_cases(prog, 10))
+    prog.add("aesimc", "aesimc xmm0, xmm1", int_cases(prog, 10))
+    prog.add("aeskeygenassist", "aeskeygenassist xmm0, xmm1, 0x1b", int_cases(prog, 10))
+    # string compares: every aggregation, format, polarity and output mode
+    for op in ("pcmpistri", "pcmpistrm", "pcmpestri", "pcmpestrm"):
+        for imm in range(0, 128):
+            if imm & 0x2:
+                continue  # signed formats: sampled below
+            prog.add("%s %x" % (op, imm), "%s xmm1, xmm2, %d" % (op, imm), int_cases(prog, 3, strings=True))
+        for imm in (0x02, 0x03, 0x0A, 0x0E, 0x47):
+            prog.add("%s %x" % (op, imm), "%s xmm1, xmm2, %d" % (op, imm), int_cases(prog, 3, strings=True))
+
+
 PROGRAMS = {
     "x87_arith": gen_x87_arith,
     "x87_unary": gen_x87_unary,
@@ -811,6 +923,7 @@ PROGRAMS = {
     "x87_trans": gen_x87_trans_special,
     "sse_arith": gen_sse_arith,
     "sse_cvt": gen_sse_cvt,
+    "simd_int": gen_simd_int,
 }
 
 

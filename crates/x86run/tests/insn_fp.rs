@@ -220,4 +220,6 @@ fp_tests!(
     sse_arith_64,
     sse_cvt_32,
     sse_cvt_64,
+    simd_int_32,
+    simd_int_64,
 );

@@ -1,6 +1,7 @@
 //! SSE/SSE2 instructions: the integer and data-movement subset that the
-//! x86-64 ABI baseline and glibc's string and memory functions use. (The
-//! full x87/MMX/SSE family with floating point is the x87/SIMD issue's.)
+//! x86-64 ABI baseline and glibc's string and memory functions use, and the
+//! dispatch of the other SIMD families: MMX (`mmx.rs`), SSE floating point
+//! (`sse_fp.rs`), SSSE3/SSE4 and AES/PCLMUL (`sse4.rs`, `simd_int.rs`).
 
 use crate::flags::mask;
 use crate::interp::{Exec, Exit, Res};
@@ -109,12 +110,16 @@ impl Exec<'_> {
         let vex = (0..i.op_count()).any(|n| {
             i.op_kind(n) == OpKind::Register && (i.op_register(n).is_ymm() || i.op_register(n).is_zmm())
         }) || i.code().encoding() != iced_x86::EncodingKind::Legacy;
+        let mmx_form = (0..i.op_count()).any(|n| i.op_kind(n) == OpKind::Register && i.op_register(n).is_mm());
+        if !vex && (mmx_form || m == Emms) {
+            return self.mmx(i);
+        }
         if !vex && xmm_form {
             if let Some(r) = self.sse_fp(i) {
                 return r;
             }
         }
-        if vex || (!xmm_form && !matches!(m, Ldmxcsr | Stmxcsr | Movnti | Fxsave | Fxrstor | Fxsave64 | Fxrstor64 | Wait)) {
+        if vex || (!xmm_form && !matches!(m, Ldmxcsr | Stmxcsr | Movnti | Fxsave | Fxrstor | Fxsave64 | Fxrstor64 | Wait | Crc32)) {
             return Err(self.illegal(i));
         }
         match m {
@@ -368,7 +373,7 @@ impl Exec<'_> {
             Wait => self.fwait()?,
             Fxsave | Fxsave64 => self.fxsave(i)?,
             Fxrstor | Fxrstor64 => self.fxrstor(i)?,
-            _ => return Err(self.illegal(i)),
+            _ => return self.sse4(i),
         }
         Ok(())
     }
