@@ -5,29 +5,33 @@
 
 use crate::state::Mode;
 
-/// Leaf 1 EDX: the x86-64 baseline for 64-bit guests (glibc checks it),
-/// the integer i686 set for i386 guests.
-pub fn leaf1_edx(mode: Mode) -> u32 {
+/// Leaf 1 EDX: FPU, TSC, CX8, CMOV, MMX, FXSR, SSE, SSE2 for both modes.
+pub fn leaf1_edx(_mode: Mode) -> u32 {
     let fpu = 1 << 0;
     let tsc = 1 << 4;
     let cx8 = 1 << 8;
     let cmov = 1 << 15;
+    let mmx = 1 << 23;
+    let fxsr = 1 << 24;
     let sse = 1 << 25;
     let sse2 = 1 << 26;
-    let fxsr = 1 << 24;
-    let mmx = 1 << 23;
-    match mode {
-        // The x86-64 ABI requires SSE2; the i386 guest gets the integer
-        // baseline until the x87/SSE issue lands.
-        Mode::Bits64 => fpu | tsc | cx8 | cmov | mmx | fxsr | sse | sse2,
-        Mode::Bits32 => fpu | tsc | cx8 | cmov,
-    }
+    fpu | tsc | cx8 | cmov | mmx | fxsr | sse | sse2
 }
 
-/// Leaf 1 ECX: CX16 (64-bit), MOVBE, POPCNT.
+/// Leaf 1 ECX: SSE3, PCLMULQDQ, SSSE3, CX16 (64-bit), SSE4.1, SSE4.2, MOVBE,
+/// POPCNT, AES: with leaf 1 EDX and LAHF/SAHF the x86-64-v2 level. No
+/// XSAVE/OSXSAVE/AVX/FMA/F16C: those instructions are not implemented.
 pub fn leaf1_ecx(mode: Mode) -> u32 {
+    let sse3 = 1 << 0;
+    let pclmulqdq = 1 << 1;
+    let ssse3 = 1 << 9;
     let cx16 = if mode == Mode::Bits64 { 1 << 13 } else { 0 };
-    cx16 | (1 << 22) | (1 << 23)
+    let sse41 = 1 << 19;
+    let sse42 = 1 << 20;
+    let movbe = 1 << 22;
+    let popcnt = 1 << 23;
+    let aes = 1 << 25;
+    sse3 | pclmulqdq | ssse3 | cx16 | sse41 | sse42 | movbe | popcnt | aes
 }
 
 fn str_regs(s: &[u8; 12]) -> (u32, u32, u32) {
