@@ -1,0 +1,116 @@
+//! Floating-point C programs (tests/fp_programs/*.c): libm, printf/strtod of
+//! doubles and long doubles, rounding modes and exception flags, SIMD
+//! intrinsics, and an unmasked exception. Each is built with the host gcc
+//! in several floating-point configurations (x87 math for i386, SSE math for
+//! i386, x86-64, SSE4.2 intrinsics), run natively and under x86run, and the
+//! two runs must give the same stdout, exit status and terminating signal.
+//! The i386 builds need gcc-multilib; without it those tests fail and say so.
+
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn build(src: &str, name: &str, flags: &[&str]) -> PathBuf {
+    let dir = option_env!("CARGO_TARGET_TMPDIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir)
+        .join("fp_programs");
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join(name);
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fp_programs").join(src);
+    let cc = std::env::var("CC").unwrap_or_else(|_| "gcc".into());
+    let res = Command::new(&cc)
+        .args(flags)
+        .args(["-O2", "-static", "-o"])
+        .arg(&out)
+        .arg(&src)
+        .arg("-lm")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cc}: {e}"));
+    if !res.status.success() {
+        let hint = if flags.contains(&"-m32") {
+            "\n(i386 builds need a gcc that can build 32-bit code: install gcc-multilib)"
+        } else {
+            ""
+        };
+        panic!("{cc} {flags:?} {} failed:\n{}{hint}", src.display(), String::from_utf8_lossy(&res.stderr));
+    }
+    out
+}
+
+fn run(cmd: &mut Command) -> Output {
+    cmd.stdin(Stdio::null()).output().unwrap_or_else(|e| panic!("cannot run {:?}: {e}", cmd.get_program()))
+}
+
+/// Builds, runs both ways and compares; `signal` is the expected native
+/// terminating signal (None: exit status 0).
+fn check(src: &str, name: &str, flags: &[&str], signal: Option<i32>) {
+    let bin = build(src, name, flags);
+    // The native run must pick the same glibc variants as the guest, which
+    // sees no AVX/FMA (glibc's FMA pow differs in the last bit).
+    let native = run(Command::new(&bin).env("GLIBC_TUNABLES", "glibc.cpu.hwcaps=-AVX2,-FMA,-AVX,-AVX512F"));
+    let emu = run(Command::new(env!("CARGO_BIN_EXE_x86run")).arg(&bin));
+    match signal {
+        None => assert!(native.status.success(), "{name}: native run failed: {:?}", native.status),
+        Some(s) => assert_eq!(native.status.signal(), Some(s), "{name}: native run ended with {:?}", native.status),
+    }
+    assert!(!native.stdout.is_empty(), "{name}: native run printed nothing");
+    let (a, b) = (String::from_utf8_lossy(&native.stdout), String::from_utf8_lossy(&emu.stdout));
+    if a != b {
+        let diff: Vec<String> = a
+            .lines()
+            .zip(b.lines())
+            .filter(|(x, y)| x != y)
+            .take(20)
+            .map(|(x, y)| format!("  native: {x}\n  x86run: {y}"))
+            .collect();
+        panic!(
+            "{name}: output differs ({} vs {} lines); first differences:\n{}\nx86run stderr:\n{}",
+            a.lines().count(),
+            b.lines().count(),
+            diff.join("\n"),
+            String::from_utf8_lossy(&emu.stderr)
+        );
+    }
+    assert_eq!(
+        (native.status.code(), native.status.signal()),
+        (emu.status.code(), emu.status.signal()),
+        "{name}: exit status differs; x86run stderr:\n{}",
+        String::from_utf8_lossy(&emu.stderr)
+    );
+}
+
+#[test]
+fn libm_m32_x87() {
+    check("libm.c", "libm_m32_x87", &["-m32"], None);
+}
+
+#[test]
+fn libm_m32_sse() {
+    check("libm.c", "libm_m32_sse", &["-m32", "-msse2", "-mfpmath=sse"], None);
+}
+
+#[test]
+fn libm_m64() {
+    check("libm.c", "libm_m64", &["-m64"], None);
+}
+
+#[test]
+fn simd_m32() {
+    check("simd.c", "simd_m32", &["-m32", "-msse4.2", "-maes", "-mpclmul"], None);
+}
+
+#[test]
+fn simd_m64() {
+    check("simd.c", "simd_m64", &["-m64", "-msse4.2", "-maes", "-mpclmul"], None);
+}
+
+#[test]
+fn sigfpe_m32_x87() {
+    check("sigfpe.c", "sigfpe_m32_x87", &["-m32"], Some(8));
+}
+
+#[test]
+fn sigfpe_m64_sse() {
+    check("sigfpe.c", "sigfpe_m64_sse", &["-m64"], Some(8));
+}
