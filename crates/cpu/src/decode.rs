@@ -64,23 +64,24 @@ impl Default for BlockCache {
 impl BlockCache {
     /// Returns the block starting at `addr`, decoding it on first use.
     #[inline]
-    pub fn get(&mut self, addr: u64, bitness: u32) -> Result<Rc<Block>, DecodeError> {
+    pub fn get(&mut self, addr: u64, bitness: u32) -> Result<&Block, DecodeError> {
         let slot = (addr as usize ^ (addr >> 12) as usize) & (FAST_SLOTS - 1);
-        if let Some((a, b)) = &self.fast[slot] {
-            if *a == addr {
-                return Ok(b.clone());
-            }
+        let hit = matches!(&self.fast[slot], Some((a, _)) if *a == addr);
+        if !hit {
+            let b = match self.blocks.get(&addr) {
+                Some(b) => b.clone(),
+                None => {
+                    let b = Rc::new(decode_block(addr, bitness)?);
+                    self.blocks.insert(addr, b.clone());
+                    b
+                }
+            };
+            self.fast[slot] = Some((addr, b));
         }
-        let b = match self.blocks.get(&addr) {
-            Some(b) => b.clone(),
-            None => {
-                let b = Rc::new(decode_block(addr, bitness)?);
-                self.blocks.insert(addr, b.clone());
-                b
-            }
-        };
-        self.fast[slot] = Some((addr, b.clone()));
-        Ok(b)
+        match &self.fast[slot] {
+            Some((_, b)) => Ok(b),
+            None => unreachable!("slot filled above"),
+        }
     }
 
     /// Forgets every block that overlaps [start, end): their code changed or

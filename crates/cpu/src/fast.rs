@@ -27,8 +27,8 @@ pub struct MemRef {
     scale: u8,
     /// 0, or the index of the FS/GS base to add.
     seg: u8,
-    /// Address-size mask before the segment base is added.
-    amask: u64,
+    /// 32-bit address size (the sum wraps at 4 GiB before the segment base).
+    a32: bool,
 }
 
 /// Operands resolved at decode time.
@@ -44,13 +44,20 @@ pub struct Uop {
 /// Runs one decoded instruction.
 pub type OpFn = for<'a, 'b, 'c> fn(&'b mut Exec<'a>, &'c Op) -> Res;
 
-/// A decoded instruction: its runner, resolved operands, generic handler
-/// and the iced instruction itself.
-pub struct Op {
-    pub run: OpFn,
-    pub uop: Uop,
+/// The generic form of an instruction: its handler and the iced
+/// instruction (kept out of line so that blocks stay dense).
+pub struct Slow {
     pub generic: Handler,
     pub insn: Instruction,
+}
+
+/// A decoded instruction: its runner, the address of the next
+/// instruction, resolved operands and the generic form.
+pub struct Op {
+    pub run: OpFn,
+    pub next: u64,
+    pub uop: Uop,
+    pub slow: Box<Slow>,
 }
 
 impl Op {
@@ -59,7 +66,13 @@ impl Op {
         let generic = handler_for(&insn);
         let fast = if fast_path_enabled() { select(&insn, mode) } else { None };
         let (run, uop) = fast.unwrap_or((run_generic as OpFn, EMPTY));
-        Op { run, uop, generic, insn }
+        let mask = if mode == Mode::Bits32 { 0xffff_ffff } else { u64::MAX };
+        Op { run, next: insn.next_ip() & mask, uop, slow: Box::new(Slow { generic, insn }) }
+    }
+
+    /// The iced instruction.
+    pub fn insn(&self) -> &Instruction {
+        &self.slow.insn
     }
 }
 
@@ -68,7 +81,7 @@ const EMPTY: Uop = Uop {
     r1: 0,
     cc: 0,
     imm: 0,
-    mem: MemRef { disp: 0, base: NONE, index: NONE, scale: 0, seg: 0, amask: 0 },
+    mem: MemRef { disp: 0, base: NONE, index: NONE, scale: 0, seg: 0, a32: false },
 };
 
 fn fast_path_enabled() -> bool {
@@ -77,7 +90,7 @@ fn fast_path_enabled() -> bool {
 }
 
 fn run_generic(ex: &mut Exec, op: &Op) -> Res {
-    (op.generic)(ex, &op.insn)
+    (op.slow.generic)(ex, &op.slow.insn)
 }
 
 /// A general-purpose register usable by the fast forms: not AH..BH.
@@ -96,18 +109,15 @@ fn memref(i: &Instruction, mode: Mode) -> Option<MemRef> {
         Register::GS => GS as u8,
         _ => 0,
     };
-    let mut amask = match mode {
-        Mode::Bits32 => 0xffff_ffff,
-        Mode::Bits64 => u64::MAX,
-    };
-    let reg = |r: Register, amask: &mut u64| -> Option<u8> {
+    let mut a32 = mode == Mode::Bits32;
+    let reg = |r: Register, a32: &mut bool| -> Option<u8> {
         if r == Register::None {
             return Some(NONE);
         }
         let (idx, size) = gpr(r)?;
         match size {
             8 => {}
-            4 => *amask = 0xffff_ffff,
+            4 => *a32 = true,
             _ => return None,
         }
         Some(idx)
@@ -115,19 +125,19 @@ fn memref(i: &Instruction, mode: Mode) -> Option<MemRef> {
     let base = match i.memory_base() {
         Register::RIP => NONE,
         Register::EIP => {
-            amask = 0xffff_ffff;
+            a32 = true;
             NONE
         }
-        b => reg(b, &mut amask)?,
+        b => reg(b, &mut a32)?,
     };
-    let index = reg(i.memory_index(), &mut amask)?;
+    let index = reg(i.memory_index(), &mut a32)?;
     Some(MemRef {
         disp: i.memory_displacement64(),
         base,
         index,
         scale: i.memory_index_scale().trailing_zeros() as u8,
         seg,
-        amask,
+        a32,
     })
 }
 
@@ -140,7 +150,9 @@ fn ea(cpu: &CpuState, m: &MemRef) -> u64 {
     if m.index != NONE {
         a = a.wrapping_add(cpu.gpr[m.index as usize] << m.scale);
     }
-    a &= m.amask;
+    if m.a32 {
+        a &= 0xffff_ffff;
+    }
     if m.seg != 0 {
         a = a.wrapping_add(cpu.seg_base[m.seg as usize]);
     }
@@ -154,6 +166,31 @@ macro_rules! sized {
             2 => $f::<2 $(, $k)?> as OpFn,
             4 => $f::<4 $(, $k)?> as OpFn,
             _ => $f::<8 $(, $k)?> as OpFn,
+        }
+    };
+}
+
+/// Instantiates `$f` for condition code `$cc` (0..16), with extra const
+/// arguments after it.
+macro_rules! by_cc {
+    ($f:ident, $cc:expr $(, $k:expr)?) => {
+        match $cc {
+            0 => $f::<0 $(, $k)?> as OpFn,
+            1 => $f::<1 $(, $k)?> as OpFn,
+            2 => $f::<2 $(, $k)?> as OpFn,
+            3 => $f::<3 $(, $k)?> as OpFn,
+            4 => $f::<4 $(, $k)?> as OpFn,
+            5 => $f::<5 $(, $k)?> as OpFn,
+            6 => $f::<6 $(, $k)?> as OpFn,
+            7 => $f::<7 $(, $k)?> as OpFn,
+            8 => $f::<8 $(, $k)?> as OpFn,
+            9 => $f::<9 $(, $k)?> as OpFn,
+            10 => $f::<10 $(, $k)?> as OpFn,
+            11 => $f::<11 $(, $k)?> as OpFn,
+            12 => $f::<12 $(, $k)?> as OpFn,
+            13 => $f::<13 $(, $k)?> as OpFn,
+            14 => $f::<14 $(, $k)?> as OpFn,
+            _ => $f::<15 $(, $k)?> as OpFn,
         }
     };
 }
@@ -377,8 +414,7 @@ fn select(i: &Instruction, mode: Mode) -> Option<(OpFn, Uop)> {
             if matches!(k0?, OpKind::NearBranch32 | OpKind::NearBranch64) =>
         {
             u.imm = i.near_branch_target();
-            u.cc = (i.condition_code() as u8).wrapping_sub(1);
-            jcc
+            by_cc!(jcc, (i.condition_code() as u8).wrapping_sub(1))
         }
         Call if matches!(k0?, OpKind::NearBranch32 | OpKind::NearBranch64) => {
             if i.stack_pointer_increment() != -(stack as i32) {
@@ -405,8 +441,12 @@ fn select(i: &Instruction, mode: Mode) -> Option<(OpFn, Uop)> {
             let ((a, s), (b, _)) = (r0()?, r1()?);
             u.r0 = a;
             u.r1 = b;
-            u.cc = (i.condition_code() as u8).wrapping_sub(1);
-            sized!(cmov_rr, s)
+            let cc = (i.condition_code() as u8).wrapping_sub(1);
+            match s {
+                2 => by_cc!(cmov_rr, cc, 2),
+                4 => by_cc!(cmov_rr, cc, 4),
+                _ => by_cc!(cmov_rr, cc, 8),
+            }
         }
         Seto | Setno | Setb | Setae | Sete | Setne | Setbe | Seta | Sets | Setns | Setp
         | Setnp | Setl | Setge | Setle | Setg
@@ -524,7 +564,10 @@ fn lea<const S: u32>(ex: &mut Exec, op: &Op) -> Res {
     if m.index != NONE {
         a = a.wrapping_add(ex.cpu.gpr[m.index as usize] << m.scale);
     }
-    set::<S>(ex.cpu, op.uop.r0, a & m.amask & mask(S));
+    if m.a32 {
+        a &= 0xffff_ffff;
+    }
+    set::<S>(ex.cpu, op.uop.r0, a & mask(S));
     Ok(())
 }
 
@@ -610,8 +653,8 @@ fn jmp(ex: &mut Exec, op: &Op) -> Res {
     Ok(())
 }
 
-fn jcc(ex: &mut Exec, op: &Op) -> Res {
-    if ex.cpu.flags.cond(op.uop.cc) {
+fn jcc<const CC: u8>(ex: &mut Exec, op: &Op) -> Res {
+    if ex.cpu.flags.cond(CC) {
         ex.next = op.uop.imm;
     }
     Ok(())
@@ -628,8 +671,8 @@ fn ret<const S: u32>(ex: &mut Exec, _op: &Op) -> Res {
     Ok(())
 }
 
-fn cmov_rr<const S: u32>(ex: &mut Exec, op: &Op) -> Res {
-    let v = if ex.cpu.flags.cond(op.uop.cc) { op.uop.r1 } else { op.uop.r0 };
+fn cmov_rr<const CC: u8, const S: u32>(ex: &mut Exec, op: &Op) -> Res {
+    let v = if ex.cpu.flags.cond(CC) { op.uop.r1 } else { op.uop.r0 };
     let v = get::<S>(ex.cpu, v);
     // A 32-bit cmov writes (zero-extends) its destination either way.
     set::<S>(ex.cpu, op.uop.r0, v);

@@ -61,17 +61,15 @@ impl Default for Flags {
 /// Mask of the low `size` bytes.
 #[inline(always)]
 pub fn mask(size: u32) -> u64 {
-    if size >= 8 {
-        u64::MAX
-    } else {
-        (1u64 << (size * 8)) - 1
-    }
+    const MASKS: [u64; 9] = [0, 0xff, 0xffff, 0, 0xffff_ffff, 0, 0, 0, u64::MAX];
+    MASKS[(size as usize).min(8)]
 }
 
 /// The sign bit of a `size`-byte value.
 #[inline(always)]
 pub fn sign_bit(size: u32) -> u64 {
-    1u64 << (size * 8 - 1)
+    const SIGNS: [u64; 9] = [0, 0x80, 0x8000, 0, 0x8000_0000, 0, 0, 0, 1 << 63];
+    SIGNS[(size as usize).min(8)]
 }
 
 /// PF, ZF and SF of a result.
@@ -98,11 +96,12 @@ impl Flags {
         if self.op == FlagOp::None {
             self.bits &= !ARITH;
         }
+        let m = mask(size);
         self.op = op;
         self.size = size as u8;
-        self.a = a;
-        self.b = b;
-        self.res = res;
+        self.a = a & m;
+        self.b = b & m;
+        self.res = res & m;
     }
 
     /// Records a shift result with the CF and OF it computed.
@@ -202,23 +201,30 @@ impl Flags {
     }
 
     /// Carry flag, with a fast path for the common pending operations.
-    #[inline]
+    #[inline(always)]
     pub fn cf(&self) -> bool {
         match self.op {
             FlagOp::None => self.bits & CF != 0,
             FlagOp::Logic => false,
             FlagOp::Inc | FlagOp::Dec => self.cf_in,
             FlagOp::Shift => self.a & 1 != 0,
-            _ => self.arith() & CF != 0,
+            FlagOp::Add => {
+                let (a, b, r) = (self.a, self.b, self.res);
+                ((a & b) | ((a | b) & !r)) & sign_bit(self.size as u32) != 0
+            }
+            FlagOp::Sub => {
+                let (a, b, r) = (self.a, self.b, self.res);
+                ((!a & b) | ((!a | b) & r)) & sign_bit(self.size as u32) != 0
+            }
         }
     }
 
     /// Zero flag.
-    #[inline]
+    #[inline(always)]
     pub fn zf(&self) -> bool {
         match self.op {
             FlagOp::None => self.bits & ZF != 0,
-            _ => self.res & mask(self.size as u32) == 0,
+            _ => self.res == 0,
         }
     }
 
@@ -228,26 +234,44 @@ impl Flags {
         self.bits & DF != 0
     }
 
-    /// Evaluates condition code `cc` (0 = O ... 15 = G, the Jcc encoding order).
-    #[inline]
+    /// Sign flag.
+    #[inline(always)]
+    pub fn sf(&self) -> bool {
+        match self.op {
+            FlagOp::None => self.bits & SF != 0,
+            _ => self.res & sign_bit(self.size as u32) != 0,
+        }
+    }
+
+    /// Overflow flag.
+    #[inline(always)]
+    pub fn of(&self) -> bool {
+        let sb = sign_bit(self.size as u32);
+        let (a, b, r) = (self.a, self.b, self.res);
+        match self.op {
+            FlagOp::None => self.bits & OF != 0,
+            FlagOp::Add => (a ^ r) & (b ^ r) & sb != 0,
+            FlagOp::Sub => (a ^ b) & (a ^ r) & sb != 0,
+            FlagOp::Logic => false,
+            FlagOp::Inc => r == sb,
+            FlagOp::Dec => r == sb - 1,
+            FlagOp::Shift => self.a & 2 != 0,
+        }
+    }
+
+    /// Evaluates condition code `cc` (0 = O ... 15 = G, the Jcc encoding
+    /// order), computing only the flags it reads.
+    #[inline(always)]
     pub fn cond(&self, cc: u8) -> bool {
         let r = match cc >> 1 {
-            2 => self.zf(),
+            0 => self.of(),
             1 => self.cf(),
-            _ => {
-                let f = self.get();
-                let of = f & OF != 0;
-                let sf = f & SF != 0;
-                let zf = f & ZF != 0;
-                match cc >> 1 {
-                    0 => of,
-                    3 => f & CF != 0 || zf,
-                    4 => sf,
-                    5 => f & PF != 0,
-                    6 => sf != of,
-                    _ => zf || sf != of,
-                }
-            }
+            2 => self.zf(),
+            3 => self.cf() || self.zf(),
+            4 => self.sf(),
+            5 => self.get() & PF != 0,
+            6 => self.sf() != self.of(),
+            _ => self.zf() || self.sf() != self.of(),
         };
         r ^ (cc & 1 != 0)
     }

@@ -68,24 +68,23 @@ impl Interpreter {
                 Err(DecodeError::Fetch(f)) => return Exit::Fault(f),
                 Err(DecodeError::Invalid { addr }) => return Exit::Illegal { addr },
             };
+            // rip is kept in a local and stored at exits and block ends.
+            let mut rip = cpu.rip;
             for op in block.insns.iter() {
-                let mut ex = Exec { cpu: &mut *cpu, next: op.insn.next_ip() };
-                if bitness == 32 {
-                    ex.next &= 0xffff_ffff;
-                }
+                let mut ex = Exec { cpu: &mut *cpu, next: op.next };
                 match (op.run)(&mut ex, op) {
-                    Ok(()) => {
-                        let next = ex.next;
-                        cpu.rip = next;
-                    }
+                    Ok(()) => rip = ex.next,
                     Err(e @ (Exit::Syscall(_) | Exit::Breakpoint)) => {
-                        let next = ex.next;
-                        cpu.rip = next;
+                        cpu.rip = ex.next;
                         return e;
                     }
-                    Err(e) => return e,
+                    Err(e) => {
+                        cpu.rip = rip;
+                        return e;
+                    }
                 }
             }
+            cpu.rip = rip;
         }
     }
 
