@@ -114,3 +114,55 @@ fn sigfpe_m32_x87() {
 fn sigfpe_m64_sse() {
     check("sigfpe.c", "sigfpe_m64_sse", &["-m64"], Some(8));
 }
+
+/// Orders 80-bit values (hex "SSSSMMMMMMMMMMMMMMMM") so that adjacent
+/// finite values differ by one.
+fn ulp_key(h: &str) -> i128 {
+    let se = u16::from_str_radix(&h[..4], 16).unwrap();
+    let m = u64::from_str_radix(&h[4..], 16).unwrap();
+    let mag = (((se & 0x7fff) as i128) << 64) | m as i128;
+    if se & 0x8000 != 0 {
+        -mag
+    } else {
+        mag
+    }
+}
+
+/// The x87 transcendentals on 104,000 random operands (tests/fp_programs/
+/// x87_ulp.c): x86run must be within 1 ulp of the reference CPU everywhere
+/// and bit-identical in at least 95% of each function's cases. Prints the
+/// table of max ulp and exact-match counts per function and operand range.
+#[test]
+fn x87_transcendental_ulp() {
+    let bin = build("x87_ulp.c", "x87_ulp", &["-m64", "-O1"]);
+    let native = run(&mut Command::new(&bin));
+    let emu = run(Command::new(env!("CARGO_BIN_EXE_x86run")).arg(&bin));
+    assert!(native.status.success() && emu.status.success(), "x87_ulp failed: {:?} {:?}", native.status, emu.status);
+    let (a, b) = (String::from_utf8_lossy(&native.stdout), String::from_utf8_lossy(&emu.stdout));
+    assert_eq!(a.lines().count(), b.lines().count(), "x87_ulp: line counts differ");
+    assert!(a.lines().count() >= 100_000, "x87_ulp: too few results");
+    // (function, range) -> (count, exact, max ulp, worst line)
+    let mut stats: std::collections::BTreeMap<(String, String), (u64, u64, i128, String)> = Default::default();
+    for (x, y) in a.lines().zip(b.lines()) {
+        let (fx, fy): (Vec<&str>, Vec<&str>) = (x.split(' ').collect(), y.split(' ').collect());
+        assert_eq!(fx[..4], fy[..4], "x87_ulp: operands differ");
+        let d = (ulp_key(fx[4]) - ulp_key(fy[4])).abs();
+        let e = stats.entry((fx[0].to_string(), fx[1].to_string())).or_default();
+        e.0 += 1;
+        e.1 += (d == 0) as u64;
+        if d > e.2 {
+            e.2 = d;
+            e.3 = format!("{x} vs {}", fy[4]);
+        }
+    }
+    let mut report = String::from("function range: cases, bit-exact, max ulp\n");
+    let mut bad = Vec::new();
+    for ((f, r), (n, exact, max, worst)) in &stats {
+        report += &format!("  {f:10} {r}: {n:5} {exact:5} ({:.1}%) {max}\n", 100.0 * *exact as f64 / *n as f64);
+        if *max > 1 || (*exact as f64) < 0.95 * *n as f64 {
+            bad.push(format!("{f} range {r}: max {max} ulp, {exact}/{n} exact; worst: {worst}"));
+        }
+    }
+    eprintln!("{report}");
+    assert!(bad.is_empty(), "x87 transcendentals off the reference CPU:\n{}\n{report}", bad.join("\n"));
+}

@@ -1,7 +1,8 @@
 //! x87 transcendental functions (FSIN, FCOS, FSINCOS, FPTAN, FPATAN, F2XM1,
 //! FYL2X, FYL2XP1) computed in 128-bit working precision (`wide::W`) and
 //! rounded once to extended precision. Trigonometric arguments are reduced
-//! modulo pi/2 with a 384-bit 2/pi, so large arguments stay accurate.
+//! exactly modulo the 66-bit pi/2 the x87 uses, so results follow the
+//! processor (not the true sine) for large arguments.
 
 use super::arith::Raw;
 use super::f80::{Class, F80};
@@ -16,15 +17,9 @@ const PI_2: W = W::c(0, 0xc90fdaa22168c234c4c6628b80dc1cd1);
 const PI_4: W = W::c(-1, 0xc90fdaa22168c234c4c6628b80dc1cd1);
 const LN2: W = W::c(-1, 0xb17217f7d1cf79abc9e3b39803f2f6af);
 const LOG2E: W = W::c(0, 0xb8aa3b295c17f0bbbe87fed0691d3e88);
-/// 2/pi * 2^384, little-endian 64-bit limbs.
-const TWO_OVER_PI: [u64; 6] = [
-    0x06492eea09d1921c,
-    0xb7246e3a424dd2e0,
-    0xfe5163abdebbc561,
-    0xdb6295993c439041,
-    0xfc2757d1f534ddc0,
-    0xa2f9836e4e441529,
-];
+/// pi/2 to 66 bits, as the x87 reduces trigonometric arguments with:
+/// `PI_2_66 * 2^-65`.
+const PI_2_66: u128 = (0xc90fdaa22168c234 << 2) | 3;
 /// atan(k/8) for k = 1..8.
 const ATAN_K8: [W; 8] = [
     W::c(-4, 0xfeadd4d5617b6e32c897989f3e888ef7),
@@ -116,58 +111,56 @@ pub fn out_of_range(a: F80) -> Option<()> {
     }
 }
 
-/// Bits [pos, pos + 128) of a little-endian limb array.
-fn bits128(p: &[u64], pos: u32) -> u128 {
-    let limb = (pos / 64) as usize;
-    let sh = pos % 64;
-    let get = |k: usize| p.get(k).copied().unwrap_or(0) as u128;
-    let lo = get(limb) | (get(limb + 1) << 64);
-    if sh == 0 {
-        lo
-    } else {
-        (lo >> sh) | (get(limb + 2) << (128 - sh))
+/// A 256-bit unsigned integer as (high, low) halves.
+type U256 = (u128, u128);
+
+/// `v << n` for n < 256 (v below 2^128).
+fn shl256(v: u128, n: u32) -> U256 {
+    match n {
+        0 => (0, v),
+        1..=127 => (v >> (128 - n), v << n),
+        _ => (v << (n - 128), 0),
     }
 }
 
-/// Reduces |x| modulo pi/2: (r with |r| <= pi/4, quadrant).
+/// a * b for a < 2^64, b < 2^128.
+fn mul256(a: u64, b: u128) -> U256 {
+    let lo = (b as u64) as u128 * a as u128;
+    let hi = (b >> 64) * a as u128;
+    let (l, c) = lo.overflowing_add(hi << 64);
+    ((hi >> 64) + c as u128, l)
+}
+
+fn sub256(a: U256, b: U256) -> U256 {
+    let (l, borrow) = a.1.overflowing_sub(b.1);
+    (a.0.wrapping_sub(b.0).wrapping_sub(borrow as u128), l)
+}
+
+/// Reduces |x| modulo the x87's 66-bit pi/2: (r, quadrant), computed
+/// exactly, so that large arguments give the reference CPU's results.
 fn reduce(x: W) -> (W, u64) {
-    if x.exp < -1 {
+    let p = W { neg: false, exp: 0, sig: PI_2_66 << 62 };
+    if x.mag_lt(p.scale(-1)) {
         return (x, 0);
     }
-    let sig = (x.sig >> 64) as u64;
-    let mut p = [0u64; 8];
-    let mut carry = 0u128;
-    for k in 0..6 {
-        let t = TWO_OVER_PI[k] as u128 * sig as u128 + carry;
-        p[k] = t as u64;
-        carry = t >> 64;
-    }
-    p[6] = carry as u64;
-    // x * 2/pi = p * 2^(e - 63 - 384): `frac_bits` bits below the point.
-    let frac_bits = (384 + 63 - x.exp) as u32;
-    let k = bits128(&p, frac_bits) as u64;
-    let hi = bits128(&p, frac_bits - 128);
-    let lo = bits128(&p, frac_bits - 256);
-    // Fraction as a 256-bit value hi:lo scaled by 2^-256.
-    let (neg, hi, lo, k) = if hi >> 127 != 0 {
-        let (l, b) = 0u128.overflowing_sub(lo);
-        (true, 0u128.wrapping_sub(hi).wrapping_sub(b as u128), l, k.wrapping_add(1))
+    // k = round(x / p), below 2^63 for |x| < 2^63.
+    let q = x.div(p).add(W::ONE.scale(-1));
+    let k = if q.exp < 0 { 0 } else { (q.sig >> (127 - q.exp)) as u64 };
+    // r = x - k * p scaled by 2^128: x = sig * 2^(e - 127), p = M * 2^-65.
+    let xs = shl256(x.sig >> 64, (x.exp + 65) as u32);
+    let (kh, kl) = mul256(k, PI_2_66);
+    let kp = ((kh << 63) | (kl >> 65), kl << 63);
+    let (neg, d) = if xs >= kp { (false, sub256(xs, kp)) } else { (true, sub256(kp, xs)) };
+    let (top, sig) = if d.0 != 0 {
+        let z = d.0.leading_zeros();
+        (255 - z as i32, if z == 0 { d.0 } else { (d.0 << z) | (d.1 >> (128 - z)) })
+    } else if d.1 != 0 {
+        let z = d.1.leading_zeros();
+        (127 - z as i32, d.1 << z)
     } else {
-        (false, hi, lo, k)
-    };
-    let z = if hi != 0 { hi.leading_zeros() } else { 128 + lo.leading_zeros() };
-    if z >= 256 {
         return (W::ZERO, k);
-    }
-    let sig = if z == 0 {
-        hi
-    } else if z < 128 {
-        (hi << z) | (lo >> (128 - z))
-    } else {
-        lo << (z - 128)
     };
-    let f = W { neg, exp: -1 - z as i32, sig };
-    (f.mul(PI_2), k)
+    (W { neg, exp: top - 128, sig }, k)
 }
 
 /// sin and cos of |r| <= pi/4 by their Taylor series.
