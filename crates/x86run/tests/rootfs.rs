@@ -97,7 +97,7 @@ fn compare(argv: &[&str], n: Output, x: Output) -> String {
             tail(&String::from_utf8_lossy(&x.stderr)),
         );
     }
-    assert!(!ns.is_empty() || n.status.code() != Some(0) || argv.contains(&"true"), "{argv:?}: no output to compare");
+    assert!(!ns.is_empty() || n.status.code() != Some(0) || argv[0].ends_with("/true"), "{argv:?}: no output to compare");
     ns.into_owned()
 }
 
