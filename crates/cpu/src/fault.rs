@@ -1,9 +1,25 @@
 //! The host SIGSEGV/SIGBUS handler that turns faults on guest accesses into
 //! `Err(Fault)`: it looks the faulting host RIP up in the exception table built
-//! by the accessors in `mem.rs` and resumes at the entry's fix-up label. A fault
-//! anywhere else is an emulator bug: it is reported and the emulator dies of it.
+//! by the accessors in `mem.rs` and resumes at the entry's fix-up label. A
+//! SIGSEGV/SIGBUS sent by a process (kill, tgkill, sigqueue) goes to the
+//! handler the OS layer registers for asynchronous signals. A fault anywhere
+//! else is an emulator bug: it is reported and the emulator dies of it.
+//! Every thread that runs guest code has its own alternate signal stack.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Once;
+
+/// A host SA_SIGINFO signal handler.
+pub type AsyncHandler = extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void);
+
+/// The handler for user-sent SIGSEGV/SIGBUS (0: none).
+static ASYNC: AtomicUsize = AtomicUsize::new(0);
+
+/// Registers the handler that receives SIGSEGV/SIGBUS sent by a process
+/// rather than raised by a fault.
+pub fn set_async_handler(h: AsyncHandler) {
+    ASYNC.store(h as usize, Ordering::Release);
+}
 
 extern "C" {
     static __start_x86run_extable: u8;
@@ -34,6 +50,15 @@ extern "C" fn on_fault(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut l
     // SAFETY: the kernel passes valid siginfo and ucontext pointers to an
     // SA_SIGINFO handler; we only read and write the saved registers.
     unsafe {
+        // si_code <= 0: sent by kill/tgkill/sigqueue, not a fault.
+        if (*info).si_code <= 0 {
+            let h = ASYNC.load(Ordering::Acquire);
+            if h != 0 {
+                let h: AsyncHandler = std::mem::transmute::<usize, AsyncHandler>(h);
+                h(sig, info, ctx);
+            }
+            return;
+        }
         let uc = ctx as *mut libc::ucontext_t;
         let gregs = &mut (*uc).uc_mcontext.gregs;
         let rip = gregs[libc::REG_RIP as usize] as u64;
@@ -52,25 +77,77 @@ extern "C" fn on_fault(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut l
 
 static INSTALL: Once = Once::new();
 
-/// Installs the fault handler (once per process) with an alternate signal
-/// stack for the calling thread.
-pub fn install() {
-    INSTALL.call_once(|| {
-        // SAFETY: plain sigaction/sigaltstack calls with valid arguments.
+/// Size of each thread's alternate signal stack.
+const ALT_STACK: usize = 64 * 1024;
+
+/// A host alternate signal stack for the calling thread; dropping it (on
+/// the same thread, with signals blocked) restores the previous one.
+pub struct AltStack {
+    mem: *mut libc::c_void,
+    old: libc::stack_t,
+}
+
+impl AltStack {
+    /// Gives the calling thread its own alternate signal stack.
+    pub fn new() -> Option<AltStack> {
+        // SAFETY: a fresh anonymous mapping handed to sigaltstack; the old
+        // setting is kept for Drop.
         unsafe {
-            let size = 64 * 1024;
-            let stack = libc::mmap(
+            let mem = libc::mmap(
                 std::ptr::null_mut(),
-                size,
+                ALT_STACK,
                 libc::PROT_READ | libc::PROT_WRITE,
                 libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
                 -1,
                 0,
             );
-            if stack != libc::MAP_FAILED {
-                let ss = libc::stack_t { ss_sp: stack, ss_flags: 0, ss_size: size };
-                libc::sigaltstack(&ss, std::ptr::null_mut());
+            if mem == libc::MAP_FAILED {
+                return None;
             }
+            let ss = libc::stack_t {
+                ss_sp: mem,
+                ss_flags: 0,
+                ss_size: ALT_STACK,
+            };
+            let mut old: libc::stack_t = std::mem::zeroed();
+            if libc::sigaltstack(&ss, &mut old) != 0 {
+                libc::munmap(mem, ALT_STACK);
+                return None;
+            }
+            Some(AltStack { mem, old })
+        }
+    }
+}
+
+impl Drop for AltStack {
+    fn drop(&mut self) {
+        // SAFETY: restores the previous alternate stack, then unmaps ours,
+        // which is no longer in use (we are not in a handler on it).
+        unsafe {
+            let mut old = self.old;
+            if old.ss_flags & libc::SS_ONSTACK != 0 {
+                old.ss_flags &= !libc::SS_ONSTACK;
+            }
+            if libc::sigaltstack(&old, std::ptr::null_mut()) != 0 {
+                let off = libc::stack_t {
+                    ss_sp: std::ptr::null_mut(),
+                    ss_flags: libc::SS_DISABLE,
+                    ss_size: 0,
+                };
+                libc::sigaltstack(&off, std::ptr::null_mut());
+            }
+            libc::munmap(self.mem, ALT_STACK);
+        }
+    }
+}
+
+/// Installs the fault handler (once per process) with an alternate signal
+/// stack for the calling thread (kept for the life of the process).
+pub fn install() {
+    INSTALL.call_once(|| {
+        std::mem::forget(AltStack::new());
+        // SAFETY: plain sigaction calls with valid arguments.
+        unsafe {
             for sig in [libc::SIGSEGV, libc::SIGBUS] {
                 let mut sa: libc::sigaction = std::mem::zeroed();
                 sa.sa_sigaction = on_fault as *const () as usize;

@@ -26,6 +26,9 @@ pub enum Exit {
     /// General protection: privileged instruction, misaligned SSE access,
     /// software interrupt other than 0x80 (SIGSEGV with si_addr 0).
     GeneralProtection,
+    /// The interrupt flag was set (a signal is pending, or shared state
+    /// changed); rip is at the next instruction to run.
+    Interrupted,
 }
 
 /// Which instruction entered the kernel: it selects the guest syscall ABI.
@@ -52,6 +55,10 @@ pub type Res = Result<(), Exit>;
 #[derive(Default)]
 pub struct Interpreter {
     pub cache: BlockCache,
+    /// Polled before each block: when non-zero, `run` returns
+    /// `Exit::Interrupted` (the OS layer sets it from signal handlers and
+    /// other threads).
+    pub interrupt: std::sync::Arc<std::sync::atomic::AtomicU32>,
 }
 
 impl Interpreter {
@@ -63,6 +70,9 @@ impl Interpreter {
     pub fn run(&mut self, cpu: &mut CpuState) -> Exit {
         let bitness = cpu.mode.bitness();
         loop {
+            if self.interrupt.load(std::sync::atomic::Ordering::Relaxed) != 0 {
+                return Exit::Interrupted;
+            }
             let block = match self.cache.get(cpu.rip, bitness) {
                 Ok(b) => b,
                 Err(DecodeError::Fetch(f)) => return Exit::Fault(f),

@@ -1,13 +1,56 @@
-//! Guest signal bookkeeping: the dispositions and mask the guest set, the
-//! host dispositions that must follow them (ignore/default), and how x86run
-//! dies of a guest's fatal signal so that its parent sees the same status.
-//! Delivering signals to guest handlers is the threads-and-signals issue.
+//! Guest signal state: the dispositions all threads of a process share (and
+//! the host dispositions that follow them), each thread's mask, saved mask
+//! and alternate signal stack, siginfo in both ABIs' layouts, and how x86run
+//! dies of a fatal signal so that its parent sees the guest's status.
+//! Delivery is in `deliver.rs`, frames in `sigframe.rs`, the host handler in
+//! `hostsig.rs`.
+
+use crate::hostsig::{self, bit, Disposition, RawSigInfo, ThreadCtl, FAULT_SIGNALS, SIGINFO_SIZE};
+use std::sync::{Arc, Mutex};
+use x86run_cpu::Mode;
 
 /// Number of signals (1..=64).
 pub const NSIG: usize = 64;
 
+pub const SIG_DFL: u64 = 0;
+pub const SIG_IGN: u64 = 1;
+
+pub const SA_NOCLDSTOP: u64 = 1;
+pub const SA_NOCLDWAIT: u64 = 2;
+pub const SA_SIGINFO: u64 = 4;
+pub const SA_UNSUPPORTED: u64 = 0x400;
+pub const SA_EXPOSE_TAGBITS: u64 = 0x800;
+pub const SA_RESTORER: u64 = 0x0400_0000;
+pub const SA_ONSTACK: u64 = 0x0800_0000;
+pub const SA_RESTART: u64 = 0x1000_0000;
+pub const SA_NODEFER: u64 = 0x4000_0000;
+pub const SA_RESETHAND: u64 = 0x8000_0000;
+/// The flags the kernel keeps (others read back as clear).
+const SA_KNOWN: u64 = SA_NOCLDSTOP
+    | SA_NOCLDWAIT
+    | SA_SIGINFO
+    | SA_EXPOSE_TAGBITS
+    | SA_RESTORER
+    | SA_ONSTACK
+    | SA_RESTART
+    | SA_NODEFER
+    | SA_RESETHAND;
+
+/// Signals that can be neither caught nor blocked.
+pub const UNBLOCKABLE: u64 = bit(libc::SIGKILL as usize) | bit(libc::SIGSTOP as usize);
+
+/// The signals the kernel takes first (faults and traps).
+pub const SYNCHRONOUS: u64 = bit(libc::SIGSEGV as usize)
+    | bit(libc::SIGBUS as usize)
+    | bit(libc::SIGILL as usize)
+    | bit(libc::SIGTRAP as usize)
+    | bit(libc::SIGFPE as usize)
+    | bit(libc::SIGSYS as usize);
+
+pub const EINVAL: i64 = -(libc::EINVAL as i64);
+
 /// A guest signal action in a neutral form.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct GuestSigaction {
     pub handler: u64,
     pub flags: u64,
@@ -15,101 +58,365 @@ pub struct GuestSigaction {
     pub mask: u64,
 }
 
-pub const SIG_DFL: u64 = 0;
-pub const SIG_IGN: u64 = 1;
-
-/// Signals the emulator itself needs (faults it turns into guest signals).
-fn emulator_owned(sig: usize) -> bool {
-    matches!(sig as i32, libc::SIGSEGV | libc::SIGBUS | libc::SIGILL | libc::SIGFPE | libc::SIGTRAP)
+impl GuestSigaction {
+    /// Whether the guest catches the signal with a handler.
+    pub fn catches(&self) -> bool {
+        self.handler != SIG_DFL && self.handler != SIG_IGN
+    }
 }
 
-/// Per-process signal state.
-pub struct SignalState {
-    pub actions: [GuestSigaction; NSIG + 1],
-    pub mask: u64,
+/// The signal dispositions of a process (shared by its threads).
+pub struct SigActions {
+    table: Mutex<[GuestSigaction; NSIG + 1]>,
 }
 
-impl Default for SignalState {
-    fn default() -> Self {
-        // Inherit the dispositions x86run was started with (SIG_IGN survives exec).
+impl SigActions {
+    /// The dispositions x86run was started with: SIG_IGN survives exec,
+    /// everything else is default.
+    pub fn inherit() -> SigActions {
         let mut actions = [GuestSigaction::default(); NSIG + 1];
         for (sig, a) in actions.iter_mut().enumerate().skip(1) {
+            if bit(sig) & FAULT_SIGNALS != 0 {
+                continue;
+            }
             // SAFETY: querying the current disposition with a null new action.
             unsafe {
                 let mut old: libc::sigaction = std::mem::zeroed();
                 if libc::sigaction(sig as i32, std::ptr::null(), &mut old) == 0
                     && old.sa_sigaction == libc::SIG_IGN
-                    && !emulator_owned(sig)
                 {
                     a.handler = SIG_IGN;
                 }
             }
         }
-        let mut mask = 0u64;
-        // SAFETY: reading the current mask.
-        unsafe {
-            let mut set: libc::sigset_t = std::mem::zeroed();
-            if libc::sigprocmask(libc::SIG_SETMASK, std::ptr::null(), &mut set) == 0 {
-                for sig in 1..=NSIG {
-                    if libc::sigismember(&set, sig as i32) == 1 {
-                        mask |= 1 << (sig - 1);
-                    }
-                }
-            }
+        SigActions {
+            table: Mutex::new(actions),
         }
-        SignalState { actions, mask }
     }
-}
 
-impl SignalState {
-    /// Records a new action for `sig` and makes the host follow ignore and
-    /// default dispositions. Returns the old action, or -EINVAL.
-    pub fn set_action(&mut self, sig: usize, new: Option<GuestSigaction>) -> Result<GuestSigaction, i64> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, [GuestSigaction; NSIG + 1]> {
+        self.table.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The action for `sig` (1..=64).
+    pub fn get(&self, sig: usize) -> GuestSigaction {
+        self.lock()[sig]
+    }
+
+    /// Records a new action for `sig` and makes the host follow it. Returns
+    /// the old action, or -EINVAL.
+    pub fn set(&self, sig: usize, new: Option<GuestSigaction>) -> Result<GuestSigaction, i64> {
         if sig == 0 || sig > NSIG {
-            return Err(-(libc::EINVAL as i64));
+            return Err(EINVAL);
         }
-        let old = self.actions[sig];
-        if let Some(a) = new {
-            if sig as i32 == libc::SIGKILL || sig as i32 == libc::SIGSTOP {
-                return Err(-(libc::EINVAL as i64));
+        let mut t = self.lock();
+        let old = t[sig];
+        if let Some(mut a) = new {
+            if bit(sig) & UNBLOCKABLE != 0 {
+                return Err(EINVAL);
             }
-            self.actions[sig] = a;
-            if !emulator_owned(sig) {
-                let host = if a.handler == SIG_IGN { libc::SIG_IGN } else { libc::SIG_DFL };
-                // SAFETY: installing SIG_IGN/SIG_DFL for a signal the emulator
-                // does not use itself.
-                unsafe {
-                    libc::signal(sig as i32, host);
-                }
+            a.flags &= SA_KNOWN;
+            a.mask &= !UNBLOCKABLE;
+            t[sig] = a;
+            if bit(sig) & FAULT_SIGNALS == 0 {
+                let d = match a.handler {
+                    SIG_DFL => Disposition::Default,
+                    SIG_IGN => Disposition::Ignore,
+                    _ => Disposition::Catch,
+                };
+                hostsig::set_disposition(sig, d, a.flags);
             }
         }
         Ok(old)
     }
 
-    /// Applies a sigprocmask operation to the guest mask and to the host
-    /// (without ever blocking the signals the emulator needs).
+    /// SA_RESETHAND: the action becomes the default as the handler runs.
+    pub fn reset_to_default(&self, sig: usize) {
+        let _ = self.set(sig, Some(GuestSigaction::default()));
+    }
+}
+
+/// A guest alternate signal stack (sigaltstack).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AltStack {
+    pub sp: u64,
+    pub size: u64,
+    /// SS_AUTODISARM when requested.
+    pub flags: u32,
+}
+
+pub const SS_ONSTACK: u32 = 1;
+pub const SS_DISABLE: u32 = 2;
+pub const SS_AUTODISARM: u32 = 1 << 31;
+/// The smallest alternate stack the kernel accepts (x86).
+pub const MINSIGSTKSZ: u64 = 2048;
+
+impl AltStack {
+    /// Whether `sp` is on the stack, ignoring SS_AUTODISARM.
+    pub fn contains(&self, sp: u64) -> bool {
+        sp > self.sp && sp - self.sp <= self.size
+    }
+
+    /// The kernel's on_sig_stack().
+    pub fn on_stack(&self, sp: u64) -> bool {
+        self.flags & SS_AUTODISARM == 0 && self.contains(sp)
+    }
+
+    /// The kernel's sas_ss_flags(): SS_DISABLE, SS_ONSTACK or 0.
+    pub fn ss_flags(&self, sp: u64) -> u32 {
+        if self.size == 0 {
+            SS_DISABLE
+        } else if self.on_stack(sp) {
+            SS_ONSTACK
+        } else {
+            0
+        }
+    }
+
+    /// do_sigaltstack's update: validates and installs `new` (sp, flags,
+    /// size) for a thread whose stack pointer is `cur_sp`.
+    pub fn update(&mut self, cur_sp: u64, new: (u64, u32, u64)) -> Result<(), i64> {
+        let (sp, flags, size) = new;
+        if self.on_stack(cur_sp) {
+            return Err(-(libc::EPERM as i64));
+        }
+        let mode = flags & !SS_AUTODISARM;
+        if mode != SS_DISABLE && mode != SS_ONSTACK && mode != 0 {
+            return Err(EINVAL);
+        }
+        if mode == SS_DISABLE {
+            *self = AltStack {
+                sp: 0,
+                size: 0,
+                flags,
+            };
+            return Ok(());
+        }
+        if size < MINSIGSTKSZ {
+            return Err(-(libc::ENOMEM as i64));
+        }
+        *self = AltStack {
+            sp,
+            size,
+            flags: flags & SS_AUTODISARM,
+        };
+        Ok(())
+    }
+}
+
+/// Fault details the kernel records per thread and shows in sigcontext.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TrapInfo {
+    pub trapno: u64,
+    pub err: u64,
+    pub cr2: u64,
+}
+
+/// One guest thread's signal state.
+pub struct ThreadSignals {
+    /// What the host handler records for this thread.
+    pub ctl: Arc<ThreadCtl>,
+    /// The guest's blocked set.
+    pub mask: u64,
+    /// The mask to restore once a handler frame (or the end of a
+    /// sigsuspend-like call) takes over: the kernel's saved_sigmask.
+    pub saved_mask: Option<u64>,
+    pub altstack: AltStack,
+    /// Set by sigreturn: the syscall result is a restored register, not a
+    /// result to check for a restart.
+    pub skip_restart: bool,
+    /// The last fault, as sigcontext shows it.
+    pub trap: TrapInfo,
+}
+
+impl ThreadSignals {
+    pub fn new(ctl: Arc<ThreadCtl>, mask: u64) -> ThreadSignals {
+        ThreadSignals {
+            ctl,
+            mask: mask & !UNBLOCKABLE,
+            saved_mask: None,
+            altstack: AltStack::default(),
+            skip_restart: false,
+            trap: TrapInfo::default(),
+        }
+    }
+
+    /// The host mask this thread must have: its guest mask, plus signals
+    /// taken and not yet delivered.
+    pub fn sync_host_mask(&self) {
+        loop {
+            let held = self.ctl.held();
+            hostsig::set_mask(self.mask | held);
+            if self.ctl.held() == held {
+                break;
+            }
+        }
+        if self.ctl.held() & !self.mask != 0 {
+            self.ctl.poke();
+        }
+    }
+
+    /// A sigprocmask operation on the guest mask (mirrored on the host).
     pub fn set_mask(&mut self, how: i32, set: Option<u64>) -> Result<u64, i64> {
         let old = self.mask;
         if let Some(s) = set {
-            let s = s & !((1 << (libc::SIGKILL - 1)) | (1 << (libc::SIGSTOP - 1)));
             self.mask = match how {
                 libc::SIG_BLOCK => old | s,
                 libc::SIG_UNBLOCK => old & !s,
                 libc::SIG_SETMASK => s,
-                _ => return Err(-(libc::EINVAL as i64)),
-            };
-            let mut host = self.mask;
-            for sig in 1..=NSIG {
-                if emulator_owned(sig) {
-                    host &= !(1 << (sig - 1));
-                }
-            }
-            crate::host::syscall6(
-                libc::SYS_rt_sigprocmask as u64,
-                [libc::SIG_SETMASK as u64, &host as *const u64 as u64, 0, 8, 0, 0],
-            );
+                _ => return Err(EINVAL),
+            } & !UNBLOCKABLE;
+            self.sync_host_mask();
         }
         Ok(old)
+    }
+}
+
+/// The host's signal mask at start-up (the guest inherits it).
+pub fn initial_mask() -> u64 {
+    let mut set = 0u64;
+    crate::host::syscall6(
+        libc::SYS_rt_sigprocmask as u64,
+        [0, 0, &mut set as *mut u64 as u64, 8, 0, 0],
+    );
+    set & !UNBLOCKABLE
+}
+
+/// A siginfo in the host (x86-64) layout, convertible to the guest's.
+#[derive(Clone, Copy)]
+pub struct SigInfo(pub RawSigInfo);
+
+pub const SI_USER: i32 = 0;
+pub const SI_KERNEL: i32 = 0x80;
+pub const SI_QUEUE: i32 = -1;
+pub const SI_TIMER: i32 = -2;
+pub const SI_SIGIO: i32 = -5;
+
+impl SigInfo {
+    /// A signal raised by the kernel for a fault at `addr`.
+    pub fn fault(signo: i32, code: i32, addr: u64) -> SigInfo {
+        let mut s = SigInfo([0; SIGINFO_SIZE]);
+        s.put32(0, signo as u32);
+        s.put32(8, code as u32);
+        s.0[16..24].copy_from_slice(&addr.to_le_bytes());
+        s
+    }
+
+    fn put32(&mut self, off: usize, v: u32) {
+        self.0[off..off + 4].copy_from_slice(&v.to_le_bytes());
+    }
+
+    fn get32(&self, off: usize) -> u32 {
+        u32::from_le_bytes(self.0[off..off + 4].try_into().unwrap_or_default())
+    }
+
+    fn get64(&self, off: usize) -> u64 {
+        u64::from_le_bytes(self.0[off..off + 8].try_into().unwrap_or_default())
+    }
+
+    pub fn signo(&self) -> i32 {
+        self.get32(0) as i32
+    }
+
+    pub fn code(&self) -> i32 {
+        self.get32(8) as i32
+    }
+
+    /// The siginfo as a guest of `mode` sees it (128 bytes).
+    pub fn to_guest(&self, mode: Mode) -> RawSigInfo {
+        if mode == Mode::Bits64 {
+            return self.0;
+        }
+        // The compat layout: the union starts at 12 and longs and pointers
+        // are 4 bytes (the kernel's copy_siginfo_to_user32).
+        let mut out = [0u8; SIGINFO_SIZE];
+        let mut put = |off: usize, v: u32| out[off..off + 4].copy_from_slice(&v.to_le_bytes());
+        put(0, self.get32(0));
+        put(4, self.get32(4));
+        put(8, self.get32(8));
+        match layout(self.signo(), self.code()) {
+            Layout::Kill => {
+                put(12, self.get32(16));
+                put(16, self.get32(20));
+            }
+            Layout::Timer => {
+                put(12, self.get32(16));
+                put(16, self.get32(20));
+                put(20, self.get32(24));
+            }
+            Layout::Rt => {
+                put(12, self.get32(16));
+                put(16, self.get32(20));
+                put(20, self.get32(24));
+            }
+            Layout::Chld => {
+                put(12, self.get32(16));
+                put(16, self.get32(20));
+                put(20, self.get32(24));
+                put(24, self.get64(32) as u32);
+                put(28, self.get64(40) as u32);
+            }
+            Layout::Fault => {
+                put(12, self.get64(16) as u32);
+                // si_addr_lsb / bounds / pkey follow the address.
+                put(16, self.get32(24));
+                put(20, self.get64(32) as u32);
+                put(24, self.get64(40) as u32);
+            }
+            Layout::Poll => {
+                put(12, self.get64(16) as u32);
+                put(16, self.get32(24));
+            }
+            Layout::Sys => {
+                put(12, self.get64(16) as u32);
+                put(16, self.get32(24));
+                put(20, self.get32(28));
+            }
+        }
+        out
+    }
+}
+
+/// Which union member of siginfo is live (the kernel's siginfo_layout).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Layout {
+    Kill,
+    Timer,
+    Poll,
+    Fault,
+    Chld,
+    Rt,
+    Sys,
+}
+
+fn layout(sig: i32, code: i32) -> Layout {
+    if code > SI_USER && code < SI_KERNEL {
+        let (limit, l) = match sig {
+            libc::SIGILL => (11, Layout::Fault),
+            libc::SIGFPE => (15, Layout::Fault),
+            libc::SIGSEGV => (10, Layout::Fault),
+            libc::SIGBUS => (5, Layout::Fault),
+            libc::SIGTRAP => (6, Layout::Fault),
+            libc::SIGCHLD => (6, Layout::Chld),
+            libc::SIGPOLL => (6, Layout::Poll),
+            libc::SIGSYS => (2, Layout::Sys),
+            _ => (0, Layout::Kill),
+        };
+        if code <= limit {
+            l
+        } else if code <= 6 {
+            Layout::Poll
+        } else {
+            Layout::Kill
+        }
+    } else if code == SI_TIMER {
+        Layout::Timer
+    } else if code == SI_SIGIO {
+        Layout::Poll
+    } else if code < 0 {
+        Layout::Rt
+    } else {
+        Layout::Kill
     }
 }
 
@@ -122,7 +429,60 @@ pub fn die_with_signal(sig: i32) -> ! {
         libc::sigemptyset(&mut set);
         libc::sigaddset(&mut set, sig);
         libc::sigprocmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
-        libc::raise(sig);
+        // tgkill: the default action must happen in this thread, now.
+        crate::host::syscall6(
+            libc::SYS_tgkill as u64,
+            [
+                hostsig::getpid() as u64,
+                hostsig::gettid() as u64,
+                sig as u64,
+                0,
+                0,
+                0,
+            ],
+        );
         libc::_exit(128 + sig);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compat_siginfo_layouts() {
+        let f = SigInfo::fault(libc::SIGSEGV, 1, 0x1234_5678);
+        let g = f.to_guest(Mode::Bits32);
+        assert_eq!(&g[12..16], &0x1234_5678u32.to_le_bytes());
+        let mut q = SigInfo([0; SIGINFO_SIZE]);
+        q.put32(0, 34);
+        q.put32(8, SI_QUEUE as u32);
+        q.put32(16, 77);
+        q.put32(20, 1000);
+        q.put32(24, 0xdead);
+        let g = q.to_guest(Mode::Bits32);
+        assert_eq!(&g[12..16], &77u32.to_le_bytes());
+        assert_eq!(&g[16..20], &1000u32.to_le_bytes());
+        assert_eq!(&g[20..24], &0xdeadu32.to_le_bytes());
+        assert_eq!(layout(libc::SIGCHLD, 1), Layout::Chld);
+        assert_eq!(layout(libc::SIGUSR1, SI_USER), Layout::Kill);
+        assert_eq!(layout(libc::SIGUSR1, -6), Layout::Rt);
+    }
+
+    #[test]
+    fn altstack_rules() {
+        let mut a = AltStack::default();
+        assert_eq!(a.ss_flags(0x1000), SS_DISABLE);
+        assert_eq!(
+            a.update(0x5000, (0x1000, 0, 100)),
+            Err(-(libc::ENOMEM as i64))
+        );
+        a.update(0x9000, (0x1000, 0, 0x2000)).unwrap();
+        assert_eq!(a.ss_flags(0x2000), SS_ONSTACK);
+        assert_eq!(
+            a.update(0x2000, (0, SS_DISABLE, 0)),
+            Err(-(libc::EPERM as i64))
+        );
+        assert_eq!(a.update(0x9000, (0, 7, 0)), Err(EINVAL));
     }
 }

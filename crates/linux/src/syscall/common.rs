@@ -1,20 +1,33 @@
 //! Handlers shared by both guest ABIs: process exit, address-space calls,
-//! fork-style clone, execve (re-entering x86run), /proc/self/exe, and the
-//! calls refused because they would act on the emulator itself.
+//! clone/fork, execve (re-entering x86run), signal dispositions, masks,
+//! sigaltstack, sigreturn and sigsuspend, and the calls refused because they
+//! would act on the emulator itself.
 
 use super::{Abi, EFAULT, EINVAL, ENOSYS};
 use crate::process::Process;
-use crate::signals::GuestSigaction;
+use crate::signals::{GuestSigaction, SigInfo, TrapInfo, SI_KERNEL, SS_AUTODISARM, UNBLOCKABLE};
 use x86run_cpu::{mem, Mode};
 
 impl Process {
     pub(crate) fn word(&self) -> u64 {
-        if self.cpu.mode == Mode::Bits32 { 4 } else { 8 }
+        if self.cpu.mode == Mode::Bits32 {
+            4
+        } else {
+            8
+        }
     }
 
-    /// Forgets decoded code in [start, start+len).
+    /// Forgets decoded code in [start, start+len), in every thread.
     pub(crate) fn code_changed(&mut self, start: u64, len: u64) {
-        self.interp.cache.invalidate(start, start.saturating_add(len));
+        let end = start.saturating_add(len);
+        self.sync_code();
+        self.interp.cache.invalidate(start, end);
+        let seen = self.thread.code_seen;
+        let now = self.shared.code.record(start, end);
+        if now == seen + 1 {
+            self.thread.code_seen = now;
+        }
+        self.shared.threads.poke_others(&self.sig.ctl);
     }
 }
 
@@ -24,11 +37,11 @@ pub fn exit_group(_p: &mut Process, a: &[u64; 6]) -> i64 {
 }
 
 pub fn brk(p: &mut Process, a: &[u64; 6]) -> i64 {
-    p.mm.brk(a[0]) as i64
+    p.mm().brk(a[0]) as i64
 }
 
 pub fn munmap(p: &mut Process, a: &[u64; 6]) -> i64 {
-    let r = p.mm.munmap(a[0], a[1]);
+    let r = p.mm().munmap(a[0], a[1]);
     if r == 0 {
         p.code_changed(a[0], a[1]);
     }
@@ -36,7 +49,7 @@ pub fn munmap(p: &mut Process, a: &[u64; 6]) -> i64 {
 }
 
 pub fn mprotect(p: &mut Process, a: &[u64; 6]) -> i64 {
-    let r = p.mm.mprotect(a[0], a[1], a[2] as i32);
+    let r = p.mm().mprotect(a[0], a[1], a[2] as i32);
     if r == 0 {
         p.code_changed(a[0], a[1]);
     }
@@ -44,7 +57,7 @@ pub fn mprotect(p: &mut Process, a: &[u64; 6]) -> i64 {
 }
 
 pub fn mremap(p: &mut Process, a: &[u64; 6]) -> i64 {
-    let r = p.mm.mremap(a[0], a[1], a[2], a[3] as i32, a[4]);
+    let r = p.mm().mremap(a[0], a[1], a[2], a[3] as i32, a[4]);
     if r >= 0 {
         p.code_changed(a[0], a[1]);
         p.code_changed(r as u64, a[2]);
@@ -53,9 +66,21 @@ pub fn mremap(p: &mut Process, a: &[u64; 6]) -> i64 {
 }
 
 /// mmap with byte offset (mmap, old i386 mmap, x86-64 mmap).
-pub fn do_mmap(p: &mut Process, addr: u64, len: u64, prot: u64, flags: u64, fd: u64, off: u64) -> i64 {
-    let fd = if p.cpu.mode == Mode::Bits32 { fd as u32 as i32 } else { fd as i32 };
-    let r = p.mm.mmap(addr, len, prot as i32, flags as i32, fd, off);
+pub fn do_mmap(
+    p: &mut Process,
+    addr: u64,
+    len: u64,
+    prot: u64,
+    flags: u64,
+    fd: u64,
+    off: u64,
+) -> i64 {
+    let fd = if p.cpu.mode == Mode::Bits32 {
+        fd as u32 as i32
+    } else {
+        fd as i32
+    };
+    let r = p.mm().mmap(addr, len, prot as i32, flags as i32, fd, off);
     if r >= 0 {
         p.code_changed(r as u64, len);
     }
@@ -72,16 +97,28 @@ pub fn clone3(_p: &mut Process, _a: &[u64; 6]) -> i64 {
     ENOSYS
 }
 
-/// Reads the guest's sigaltstack request and reports none installed; the
-/// host's alternate stack stays the emulator's (signal delivery to guest
-/// handlers is the signals issue).
+/// sigaltstack(ss, old_ss): the calling thread's guest alternate stack.
 pub fn sigaltstack(p: &mut Process, a: &[u64; 6]) -> i64 {
+    let w = p.word();
+    // stack_t: ss_sp, ss_flags (int), ss_size; 4-byte words on i386.
+    let (flags_at, size_at) = if w == 4 { (4, 8) } else { (8, 16) };
+    let sp = p.cpu.gpr[4] & p.cpu.addr_mask();
+    let old = p.sig.altstack;
+    if a[0] != 0 {
+        let rd = |o: u64, s: u32| mem::read(a[0] + o, s).map_err(|_| EFAULT);
+        let new = match (rd(0, w as u32), rd(flags_at, 4), rd(size_at, w as u32)) {
+            (Ok(ss_sp), Ok(flags), Ok(size)) => (ss_sp, flags as u32, size),
+            _ => return EFAULT,
+        };
+        if let Err(e) = p.sig.altstack.update(sp, new) {
+            return e;
+        }
+    }
     if a[1] != 0 {
-        // ss_sp, ss_flags (SS_DISABLE), ss_size
-        let w = p.word();
-        let ok = mem::write(a[1], w as u32, 0).is_ok()
-            && mem::write(a[1] + w, 4, 2).is_ok()
-            && mem::write(a[1] + 2 * w, w as u32, 0).is_ok();
+        let flags = old.ss_flags(sp) | (old.flags & SS_AUTODISARM);
+        let ok = mem::write(a[1], w as u32, old.sp).is_ok()
+            && mem::write(a[1] + flags_at, 4, flags as u64).is_ok()
+            && mem::write(a[1] + size_at, w as u32, old.size).is_ok();
         if !ok {
             return EFAULT;
         }
@@ -89,35 +126,56 @@ pub fn sigaltstack(p: &mut Process, a: &[u64; 6]) -> i64 {
     0
 }
 
-/// clone, fork and vfork, for new processes. Threads (CLONE_VM without
-/// CLONE_VFORK) are the threads issue and are refused.
+/// clone, fork and vfork. A new thread (CLONE_VM without CLONE_VFORK) runs
+/// on a new host thread; anything else is a new process with its own copy
+/// of memory (a vfork child cannot share ours, but its parent still waits
+/// for it to exec or exit).
 pub fn do_clone(p: &mut Process, flags: u64, stack: u64, ptid: u64, ctid: u64, tls: u64) -> i64 {
-    const CLONE_VM: u64 = 0x100;
-    const CLONE_VFORK: u64 = 0x4000;
-    const CLONE_SETTLS: u64 = 0x80000;
-    const CLONE_THREAD: u64 = 0x10000;
-    const CLONE_SIGHAND: u64 = 0x800;
+    use crate::thread::*;
     if flags & CLONE_VM != 0 && flags & CLONE_VFORK == 0 {
-        static WARNED: std::sync::Once = std::sync::Once::new();
-        WARNED.call_once(|| eprintln!("x86run: guest threads (clone with CLONE_VM) are not supported yet"));
-        return -(libc::EAGAIN as i64);
+        return clone_thread(p, flags, stack, ptid, ctid, tls);
     }
-    // A vfork child gets its own copy of memory: it may not share ours.
-    let host_flags = flags & !(CLONE_VM | CLONE_VFORK | CLONE_SETTLS | CLONE_THREAD | CLONE_SIGHAND);
-    let r = crate::host::syscall6(libc::SYS_clone as u64, [host_flags, 0, ptid, ctid, 0, 0]);
+    if flags & (CLONE_THREAD | CLONE_SIGHAND) != 0 {
+        return EINVAL;
+    }
+    let host_flags = flags & !(CLONE_VM | CLONE_SETTLS | CLONE_CHILD_CLEARTID);
+    // Fork with the shared state quiescent: no other thread holds its
+    // locks, and no signal is taken half-way.
+    let blocked = crate::hostsig::block_all();
+    let r = {
+        let _mm = p.shared.mm();
+        let _threads = p.shared.threads.lock();
+        crate::host::syscall6(libc::SYS_clone as u64, [host_flags, 0, ptid, ctid, 0, 0])
+    };
     if r == 0 {
+        // The child: the only thread, with nothing pending.
+        let me = p.sig.ctl.clone();
+        {
+            let mut list = p.shared.threads.lock();
+            list.clear();
+            list.push(me.clone());
+        }
+        crate::hostsig::attach(&me);
+        me.clear_held();
+        p.thread.robust_list = 0;
+        p.thread.clear_child_tid = if flags & CLONE_CHILD_CLEARTID != 0 {
+            ctid
+        } else {
+            0
+        };
         if stack != 0 {
-            p.cpu.gpr[4] = stack;
+            p.cpu.gpr[4] = stack & p.cpu.addr_mask();
         }
         if flags & CLONE_SETTLS != 0 {
             match p.cpu.mode {
                 Mode::Bits64 => p.cpu.seg_base[x86run_cpu::state::FS] = tls,
                 Mode::Bits32 => {
-                    super::i386::set_thread_area_at(p, tls);
+                    set_tls_descriptor(&mut p.cpu, tls);
                 }
             }
         }
     }
+    crate::hostsig::set_mask(blocked);
     r
 }
 
@@ -146,7 +204,17 @@ fn read_str_array(p: &Process, mut at: u64) -> Result<Vec<Vec<u8>>, i64> {
 pub fn execve(p: &mut Process, a: &[u64; 6]) -> i64 {
     use std::ffi::CString;
     use std::os::unix::ffi::OsStrExt;
-    let Ok(path) = mem::read_cstr(a[0], 4096) else { return EFAULT };
+    if p.interp
+        .interrupt
+        .load(std::sync::atomic::Ordering::Acquire)
+        != 0
+    {
+        // A signal is waiting: the guest takes it before the exec.
+        return -crate::safe_syscall::ERESTARTSYS;
+    }
+    let Ok(path) = mem::read_cstr(a[0], 4096) else {
+        return EFAULT;
+    };
     let path = super::procfs::exec_path(p, path);
     let argv = match read_str_array(p, a[1]) {
         Ok(v) => v,
@@ -158,10 +226,14 @@ pub fn execve(p: &mut Process, a: &[u64; 6]) -> i64 {
     };
     let host = p.opts.host_path(&path);
     let path_s = String::from_utf8_lossy(&host).into_owned();
-    let Ok(cpath) = CString::new(host.clone()) else { return EINVAL };
+    let Ok(cpath) = CString::new(host.clone()) else {
+        return EINVAL;
+    };
     // SAFETY: access() on a NUL-terminated path.
     if unsafe { libc::access(cpath.as_ptr(), libc::X_OK) } != 0 {
-        return -(std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EACCES) as i64);
+        return -(std::io::Error::last_os_error()
+            .raw_os_error()
+            .unwrap_or(libc::EACCES) as i64);
     }
     let data = match std::fs::read(&path_s) {
         Ok(d) => d,
@@ -171,11 +243,20 @@ pub fn execve(p: &mut Process, a: &[u64; 6]) -> i64 {
     let mut prog = path.clone();
     let mut new_argv = argv.clone();
     if data.starts_with(b"#!") {
-        let line_end = data.iter().position(|&b| b == b'\n').unwrap_or(data.len()).min(256);
-        let line = String::from_utf8_lossy(&data[2..line_end]).trim().to_string();
+        let line_end = data
+            .iter()
+            .position(|&b| b == b'\n')
+            .unwrap_or(data.len())
+            .min(256);
+        let line = String::from_utf8_lossy(&data[2..line_end])
+            .trim()
+            .to_string();
         let mut parts = line.splitn(2, [' ', '\t']);
         let interp = parts.next().unwrap_or("").to_string();
-        let optarg = parts.next().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+        let optarg = parts
+            .next()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty());
         if interp.is_empty() {
             return -(libc::ENOEXEC as i64);
         }
@@ -212,7 +293,9 @@ pub fn execve(p: &mut Process, a: &[u64; 6]) -> i64 {
     } else {
         (host.clone(), argv)
     };
-    let to_c = |v: &[Vec<u8>]| -> Option<Vec<CString>> { v.iter().map(|s| CString::new(s.clone()).ok()).collect() };
+    let to_c = |v: &[Vec<u8>]| -> Option<Vec<CString>> {
+        v.iter().map(|s| CString::new(s.clone()).ok()).collect()
+    };
     let (Some(cargs), Some(cenv), Ok(cexe)) = (to_c(&args), to_c(&envp), CString::new(exe)) else {
         return EINVAL;
     };
@@ -225,7 +308,9 @@ pub fn execve(p: &mut Process, a: &[u64; 6]) -> i64 {
     unsafe {
         libc::execve(cexe.as_ptr(), argp.as_ptr(), envpp.as_ptr());
     }
-    -(std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::ENOEXEC) as i64)
+    -(std::io::Error::last_os_error()
+        .raw_os_error()
+        .unwrap_or(libc::ENOEXEC) as i64)
 }
 
 /// Converts a guest sigaction between ABIs' neutral form and memory.
@@ -263,7 +348,7 @@ pub fn rt_sigaction(p: &mut Process, a: &[u64; 6]) -> i64 {
     } else {
         None
     };
-    match p.signals.set_action(a[0] as usize, new) {
+    match p.sigactions.set(a[0] as usize, new) {
         Ok(old) => {
             if a[2] != 0 {
                 if let Err(e) = write_sigaction(word, a[2], &old) {
@@ -289,7 +374,7 @@ pub fn rt_sigprocmask(p: &mut Process, a: &[u64; 6]) -> i64 {
     } else {
         None
     };
-    match p.signals.set_mask(a[0] as i32, set) {
+    match p.sig.set_mask(a[0] as i32, set) {
         Ok(old) => {
             if a[2] != 0 && mem::write_u64(a[2], old).is_err() {
                 return EFAULT;
@@ -298,6 +383,62 @@ pub fn rt_sigprocmask(p: &mut Process, a: &[u64; 6]) -> i64 {
         }
         Err(e) => e,
     }
+}
+
+/// rt_sigreturn (and the i386 sigreturn): the context of the signal frame
+/// at the stack pointer, with the mask and alternate stack it saved.
+pub fn do_sigreturn(p: &mut Process, rt: bool) -> i64 {
+    p.sig.skip_restart = true;
+    match crate::sigframe::sigreturn(&mut p.cpu, rt) {
+        Ok(r) => {
+            p.sig.mask = r.mask & !UNBLOCKABLE;
+            if let Some(st) = r.altstack {
+                let sp = p.cpu.gpr[4] & p.cpu.addr_mask();
+                let _ = p.sig.altstack.update(sp, st);
+            }
+            p.sig.sync_host_mask();
+        }
+        Err(_) => p.force_signal(
+            SigInfo::fault(libc::SIGSEGV, SI_KERNEL, 0),
+            TrapInfo::default(),
+        ),
+    }
+    p.cpu.gpr[0] as i64
+}
+
+pub fn rt_sigreturn(p: &mut Process, _a: &[u64; 6]) -> i64 {
+    do_sigreturn(p, true)
+}
+
+/// rt_sigsuspend(mask, sigsetsize).
+pub fn rt_sigsuspend(p: &mut Process, a: &[u64; 6]) -> i64 {
+    if a[1] != 8 {
+        return EINVAL;
+    }
+    let Ok(m) = mem::read_u64(a[0]) else {
+        return EFAULT;
+    };
+    sigsuspend_with(p, m)
+}
+
+/// Waits for a signal with `mask` as the guest mask; the handler's frame
+/// saves (and sigreturn restores) the mask from before the call.
+pub fn sigsuspend_with(p: &mut Process, mask: u64) -> i64 {
+    let old = p.sig.mask;
+    p.sig.mask = mask & !UNBLOCKABLE;
+    let host = p.sig.mask & !crate::hostsig::FAULT_SIGNALS;
+    let r = crate::safe_syscall::syscall(
+        &p.interp.interrupt,
+        libc::SYS_rt_sigsuspend as u64,
+        [&host as *const u64 as u64, 8, 0, 0, 0, 0],
+    );
+    if r == -crate::safe_syscall::ERESTARTSYS {
+        p.sig.mask = old;
+        return r;
+    }
+    p.sig.saved_mask = Some(old);
+    p.sig.ctl.poke();
+    -(libc::EINTR as i64)
 }
 
 /// prctl: everything passes except installing a seccomp filter, which

@@ -2,12 +2,11 @@
 //! TLS descriptors, signals, processes) and the handlers specific to i386
 //! layouts. Everything else passes to the host kernel's compat entry.
 
-use super::common::{self, do_clone, do_mmap, read_sigaction, write_sigaction};
+use super::common::{self, do_clone, do_mmap};
 use super::{Abi, Action, EFAULT, EINVAL};
 use crate::process::Process;
 use crate::signals::GuestSigaction;
 use x86run_cpu::mem;
-use x86run_cpu::state::{FS, GS};
 
 /// x86run's action for an i386 syscall name (None: pass through).
 pub fn action(name: &str) -> Option<Action> {
@@ -29,6 +28,14 @@ pub fn action(name: &str) -> Option<Action> {
         "rt_sigprocmask" => Emulate(common::rt_sigprocmask),
         "sigprocmask" => Emulate(sigprocmask),
         "sigaltstack" => Emulate(common::sigaltstack),
+        "sigreturn" => Emulate(|p, _| common::do_sigreturn(p, false)),
+        "rt_sigreturn" => Emulate(common::rt_sigreturn),
+        "rt_sigsuspend" => Emulate(common::rt_sigsuspend),
+        "sigsuspend" => Emulate(|p, a| common::sigsuspend_with(p, a[2] & 0xffff_ffff)),
+        "exit" => Emulate(crate::thread::exit),
+        "set_tid_address" => Emulate(crate::thread::set_tid_address),
+        "set_robust_list" => Emulate(crate::thread::set_robust_list),
+        "get_robust_list" => Emulate(crate::thread::get_robust_list),
         "clone" => Emulate(clone),
         "fork" => Emulate(fork),
         "vfork" => Emulate(fork),
@@ -48,7 +55,6 @@ pub fn action(name: &str) -> Option<Action> {
         "ipc" | "shmat" | "shmdt" => Refuse("SysV shared memory placement is not implemented yet"),
         "io_setup" | "io_uring_setup" => Refuse("kernel-mapped rings are not placed below 4 GiB yet"),
         "execveat" => Refuse("execveat is not implemented yet"),
-        "sigreturn" | "rt_sigreturn" => Refuse("no guest signal frame is active"),
         "uselib" | "remap_file_pages" | "map_shadow_stack" => Refuse("not supported"),
         _ => return None,
     })
@@ -73,43 +79,8 @@ fn mmap2(p: &mut Process, a: &[u64; 6]) -> i64 {
     do_mmap(p, a[0], a[1], a[2], a[3], a[4], a[5] << 12)
 }
 
-/// Installs the TLS descriptor a `user_desc` at `at` describes; returns 0 or -errno.
-pub(crate) fn set_thread_area_at(p: &mut Process, at: u64) -> i64 {
-    let rd = |o: u64| mem::read_u32(at + o);
-    let (Ok(entry), Ok(base), Ok(limit), Ok(flags)) = (rd(0), rd(4), rd(8), rd(12)) else {
-        return EFAULT;
-    };
-    let idx = if entry == u32::MAX {
-        match p.cpu.tls_desc.iter().position(|d| d.is_none()) {
-            Some(k) => {
-                if mem::write_u32(at, 12 + k as u32).is_err() {
-                    return EFAULT;
-                }
-                k
-            }
-            None => return -(libc::ESRCH as i64),
-        }
-    } else if (12..15).contains(&entry) {
-        entry as usize - 12
-    } else {
-        return EINVAL;
-    };
-    let read_exec_only = flags & 8 != 0;
-    let not_present = flags & 32 != 0;
-    let empty = (base == 0 && limit == 0 && flags & !8 & !32 == 0 && read_exec_only && not_present)
-        || (base == 0 && limit == 0 && flags == 0);
-    p.cpu.tls_desc[idx] = if empty || not_present { None } else { Some(base as u64) };
-    let sel = ((12 + idx) << 3 | 3) as u16;
-    for seg in [FS, GS] {
-        if p.cpu.seg[seg] == sel {
-            p.cpu.seg_base[seg] = p.cpu.tls_desc[idx].unwrap_or(0);
-        }
-    }
-    0
-}
-
 fn set_thread_area(p: &mut Process, a: &[u64; 6]) -> i64 {
-    set_thread_area_at(p, a[0])
+    crate::thread::set_tls_descriptor(&mut p.cpu, a[0])
 }
 
 fn get_thread_area(p: &mut Process, a: &[u64; 6]) -> i64 {
@@ -146,7 +117,7 @@ fn sigaction(p: &mut Process, a: &[u64; 6]) -> i64 {
     } else {
         None
     };
-    match p.signals.set_action(a[0] as usize, new) {
+    match p.sigactions.set(a[0] as usize, new) {
         Ok(old) => {
             if a[2] != 0 {
                 let ok = mem::write_u32(a[2], old.handler as u32).is_ok()
@@ -166,7 +137,7 @@ fn sigaction(p: &mut Process, a: &[u64; 6]) -> i64 {
 /// signal(sig, handler): SA_RESETHAND | SA_NODEFER semantics; returns the old handler.
 fn signal(p: &mut Process, a: &[u64; 6]) -> i64 {
     let new = GuestSigaction { handler: a[1], flags: 0xc000_0000, restorer: 0, mask: 0 };
-    match p.signals.set_action(a[0] as usize, Some(new)) {
+    match p.sigactions.set(a[0] as usize, Some(new)) {
         Ok(old) => old.handler as i64,
         Err(e) => e,
     }
@@ -176,7 +147,7 @@ fn signal(p: &mut Process, a: &[u64; 6]) -> i64 {
 fn sigprocmask(p: &mut Process, a: &[u64; 6]) -> i64 {
     let set = if a[1] != 0 {
         match mem::read_u32(a[1]) {
-            Ok(v) => Some(v as u64 | (p.signals.mask & !0xffff_ffff)),
+            Ok(v) => Some(v as u64 | (p.sig.mask & !0xffff_ffff)),
             Err(_) => return EFAULT,
         }
     } else {
@@ -187,7 +158,7 @@ fn sigprocmask(p: &mut Process, a: &[u64; 6]) -> i64 {
         (libc::SIG_BLOCK | libc::SIG_UNBLOCK, Some(s)) => Some(s & 0xffff_ffff),
         (_, s) => s,
     };
-    match p.signals.set_mask(a[0] as i32, set) {
+    match p.sig.set_mask(a[0] as i32, set) {
         Ok(old) => {
             if a[2] != 0 && mem::write_u32(a[2], old as u32).is_err() {
                 return EFAULT;
@@ -217,9 +188,4 @@ fn readlinkat(p: &mut Process, a: &[u64; 6]) -> i64 {
 
 fn prctl(p: &mut Process, a: &[u64; 6]) -> i64 {
     common::prctl_common(p, Abi::I386, 172, a)
-}
-
-#[allow(dead_code)]
-fn unused(_: GuestSigaction) -> (fn(u64, u64) -> Result<GuestSigaction, i64>, fn(u64, u64, &GuestSigaction) -> Result<(), i64>) {
-    (read_sigaction, write_sigaction)
 }

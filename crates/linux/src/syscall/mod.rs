@@ -90,7 +90,7 @@ fn follows_last(name: &str, a: &[u64; 6]) -> bool {
 pub struct Tables {
     i386: Vec<Entry>,
     x86_64: Vec<Entry>,
-    warned: HashSet<(Abi, u64)>,
+    warned: std::sync::Mutex<HashSet<(Abi, u64)>>,
 }
 
 fn build(names: &'static [&'static str], special: fn(&str) -> Option<Action>) -> Vec<Entry> {
@@ -119,7 +119,7 @@ impl Tables {
         Tables {
             i386: build(&names::I386, i386::action),
             x86_64: build(&names::X86_64, x86_64::action),
-            warned: HashSet::new(),
+            warned: Default::default(),
         }
     }
 
@@ -175,7 +175,7 @@ impl Process {
             }
             Some(Action::Emulate(h)) => h(self, &args),
             Some(Action::Refuse(why)) => {
-                if self.tables.warned.insert((abi, nr)) {
+                if self.tables.warned.lock().unwrap_or_else(|e| e.into_inner()).insert((abi, nr)) {
                     let name = entry.map(|e| e.name).filter(|n| !n.is_empty());
                     eprintln!(
                         "x86run: unsupported {} syscall {} ({}): {}",
@@ -188,7 +188,7 @@ impl Process {
                 ENOSYS
             }
             None => {
-                if self.tables.warned.insert((abi, nr)) {
+                if self.tables.warned.lock().unwrap_or_else(|e| e.into_inner()).insert((abi, nr)) {
                     eprintln!("x86run: unknown syscall number {nr}");
                 }
                 ENOSYS
@@ -230,11 +230,11 @@ impl Process {
     /// Hands a syscall to the host kernel entry for its ABI.
     pub fn pass(&mut self, abi: Abi, nr: u64, args: &[u64; 6]) -> i64 {
         match abi {
-            Abi::X86_64 => crate::host::syscall6(nr, *args),
+            Abi::X86_64 => crate::safe_syscall::syscall(&self.interp.interrupt, nr, *args),
             Abi::I386 => {
                 #[cfg(target_arch = "x86_64")]
                 {
-                    crate::host::int80(nr as u32, args.map(|a| a as u32))
+                    crate::safe_syscall::int80(&self.interp.interrupt, nr as u32, args.map(|a| a as u32))
                 }
                 #[cfg(not(target_arch = "x86_64"))]
                 {

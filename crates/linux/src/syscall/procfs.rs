@@ -166,8 +166,10 @@ fn auxv(p: &Process) -> Vec<u8> {
 fn maps(p: &Process) -> Vec<u8> {
     let host = std::fs::read("/proc/self/maps").unwrap_or_default();
     let self_exe = p.opts.self_exe.as_os_str().as_bytes().to_vec();
-    let guest_regions: Vec<(u64, u64)> = p.mm.regions().collect();
-    let (heap, stack) = (p.mm.heap(), p.mm.stack);
+    let mm = p.mm();
+    let guest_regions: Vec<(u64, u64)> = mm.regions().collect();
+    let (heap, stack, low4g) = (mm.heap(), mm.stack, mm.low4g);
+    drop(mm);
     let mut out = Vec::new();
     for line in host.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
         let fields: Vec<&[u8]> = line.splitn(6, |&b| b == b' ').collect();
@@ -181,7 +183,7 @@ fn maps(p: &Process) -> Vec<u8> {
         };
         let path: &[u8] = fields.get(5).map(|f| f.trim_ascii_start()).unwrap_or(b"");
         // The pieces of this entry that are guest memory.
-        let pieces: Vec<(u64, u64)> = if p.mm.low4g {
+        let pieces: Vec<(u64, u64)> = if low4g {
             guest_regions
                 .iter()
                 .filter(|&&(gs, ge)| gs < end && ge > start)

@@ -1,0 +1,266 @@
+//! The host side of guest signals: the handler x86run installs for every
+//! signal the guest catches, the per-thread record it fills, and the host
+//! signal mask and dispositions that mirror the guest's.
+//!
+//! Each guest thread is a host thread, and its host signal mask is its guest
+//! mask (plus signals already taken but not yet delivered), so the host
+//! kernel chooses the receiving thread, queues real-time signals and keeps
+//! blocked ones pending exactly as it would for the guest. When a caught
+//! signal arrives, the handler copies its siginfo into the thread's slot,
+//! keeps the signal blocked (by editing the saved mask it returns to), sets
+//! the thread's interrupt flag — which the interpreter polls between blocks
+//! and the safe-syscall stubs check before entering the kernel — and rewinds
+//! an interrupted safe syscall. The guest handler runs later, at a safe
+//! point, from `process.rs`.
+//!
+//! Everything here runs in, or races with, a signal handler: only atomics,
+//! plain stores to the thread's own slots and raw system calls.
+
+use crate::host::syscall6;
+use std::cell::{Cell, UnsafeCell};
+use std::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// Bytes of a siginfo (both ABIs).
+pub const SIGINFO_SIZE: usize = 128;
+
+/// A siginfo in the host (x86-64) layout.
+pub type RawSigInfo = [u8; SIGINFO_SIZE];
+
+/// Signals x86run's fault handler owns on the host: they are never blocked
+/// there (a blocked synchronous fault would kill the emulator).
+pub const FAULT_SIGNALS: u64 = bit(libc::SIGSEGV as usize) | bit(libc::SIGBUS as usize);
+
+/// Mask bit of signal `sig` (1..=64).
+pub const fn bit(sig: usize) -> u64 {
+    1u64 << (sig - 1)
+}
+
+/// Per guest thread: what the host handler records for it.
+pub struct ThreadCtl {
+    /// Non-zero when the thread must stop at the next safe point (a signal
+    /// was taken, or shared state it caches changed). Shared with the
+    /// thread's interpreter.
+    pub interrupt: Arc<AtomicU32>,
+    /// Signals taken and not yet delivered (bit sig-1).
+    held: AtomicU64,
+    /// Their siginfo, written by the handler before it sets the bit.
+    infos: [UnsafeCell<RawSigInfo>; 65],
+    /// Host thread id.
+    pub tid: AtomicI32,
+}
+
+// SAFETY: `infos[sig]` is written only by a signal handler running on the
+// owning thread while `held` lacks the signal's bit, and read only by the
+// owning thread while the bit is set; other threads touch only the atomics.
+unsafe impl Sync for ThreadCtl {}
+// SAFETY: as above; the cells hold plain bytes.
+unsafe impl Send for ThreadCtl {}
+
+impl ThreadCtl {
+    pub fn new(interrupt: Arc<AtomicU32>) -> Arc<ThreadCtl> {
+        Arc::new(ThreadCtl {
+            interrupt,
+            held: AtomicU64::new(0),
+            infos: std::array::from_fn(|_| UnsafeCell::new([0; SIGINFO_SIZE])),
+            tid: AtomicI32::new(gettid()),
+        })
+    }
+
+    /// Signals taken and not yet delivered.
+    pub fn held(&self) -> u64 {
+        self.held.load(Ordering::Acquire)
+    }
+
+    /// Takes the record of held signal `sig`, if there is one. Must run on
+    /// the owning thread.
+    pub fn take(&self, sig: usize) -> Option<RawSigInfo> {
+        if self.held() & bit(sig) == 0 {
+            return None;
+        }
+        // SAFETY: the bit is set, so the handler does not write this slot
+        // (it re-queues a second instance instead); we are its owner thread.
+        let info = unsafe { *self.infos[sig].get() };
+        self.held.fetch_and(!bit(sig), Ordering::AcqRel);
+        Some(info)
+    }
+
+    /// Forgets every held signal (a fork child inherits none).
+    pub fn clear_held(&self) {
+        self.held.store(0, Ordering::Release);
+        self.tid.store(gettid(), Ordering::Relaxed);
+    }
+
+    /// Asks the thread to stop at its next safe point.
+    pub fn poke(&self) {
+        self.interrupt.store(1, Ordering::Release);
+    }
+}
+
+thread_local! {
+    /// The calling thread's record, for the signal handler.
+    static CURRENT: Cell<*const ThreadCtl> = const { Cell::new(std::ptr::null()) };
+}
+
+/// Makes `ctl` the calling thread's record. It must stay alive until
+/// `detach` (the caller keeps its Arc).
+pub fn attach(ctl: &Arc<ThreadCtl>) {
+    ctl.tid.store(gettid(), Ordering::Relaxed);
+    CURRENT.with(|c| c.set(Arc::as_ptr(ctl)));
+}
+
+/// Forgets the calling thread's record (with all signals blocked).
+pub fn detach() {
+    CURRENT.with(|c| c.set(std::ptr::null()));
+}
+
+pub fn gettid() -> i32 {
+    syscall6(libc::SYS_gettid as u64, [0; 6]) as i32
+}
+
+pub fn getpid() -> i32 {
+    syscall6(libc::SYS_getpid as u64, [0; 6]) as i32
+}
+
+/// Sets the calling thread's host signal mask.
+pub fn set_mask(mask: u64) {
+    let m = mask & !FAULT_SIGNALS;
+    syscall6(
+        libc::SYS_rt_sigprocmask as u64,
+        [
+            libc::SIG_SETMASK as u64,
+            &m as *const u64 as u64,
+            0,
+            8,
+            0,
+            0,
+        ],
+    );
+}
+
+/// Blocks every signal the host lets us block; returns the previous mask.
+pub fn block_all() -> u64 {
+    let all = !FAULT_SIGNALS;
+    let mut old = 0u64;
+    syscall6(
+        libc::SYS_rt_sigprocmask as u64,
+        [
+            libc::SIG_SETMASK as u64,
+            &all as *const u64 as u64,
+            &mut old as *mut u64 as u64,
+            8,
+            0,
+            0,
+        ],
+    );
+    old
+}
+
+/// Signals pending for the calling thread or the process in the host kernel.
+pub fn kernel_pending() -> u64 {
+    let mut set = 0u64;
+    syscall6(
+        libc::SYS_rt_sigpending as u64,
+        [&mut set as *mut u64 as u64, 8, 0, 0, 0, 0],
+    );
+    set
+}
+
+/// Puts a taken signal back into the host kernel's queue for this thread,
+/// with its siginfo (allowed for a process's own threads).
+pub fn requeue(sig: usize, info: &RawSigInfo) -> i64 {
+    syscall6(
+        libc::SYS_rt_tgsigqueueinfo as u64,
+        [
+            getpid() as u64,
+            gettid() as u64,
+            sig as u64,
+            info.as_ptr() as u64,
+            0,
+            0,
+        ],
+    )
+}
+
+/// Host disposition for a guest signal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Disposition {
+    Default,
+    Ignore,
+    /// Caught: x86run's handler records it. SA_RESTART is the guest's, so
+    /// the host kernel restarts or fails interrupted calls as it would for
+    /// the guest.
+    Catch,
+}
+
+/// Installs the host disposition for `sig` (not SIGKILL/SIGSTOP, and not
+/// the fault signals, whose host handler is always `fault.rs`'s).
+/// `flags` passes SA_RESTART, SA_NOCLDSTOP and SA_NOCLDWAIT through.
+pub fn set_disposition(sig: usize, d: Disposition, flags: u64) {
+    let pass = (libc::SA_RESTART | libc::SA_NOCLDSTOP | libc::SA_NOCLDWAIT) as u64;
+    // SAFETY: a plain sigaction call; the handler is async-signal-safe.
+    unsafe {
+        let mut sa: libc::sigaction = std::mem::zeroed();
+        sa.sa_sigaction = match d {
+            Disposition::Default => libc::SIG_DFL,
+            Disposition::Ignore => libc::SIG_IGN,
+            Disposition::Catch => on_signal as *const () as usize,
+        };
+        sa.sa_flags = (flags & pass) as i32;
+        if d == Disposition::Catch {
+            sa.sa_flags |= libc::SA_SIGINFO | libc::SA_ONSTACK;
+        }
+        libc::sigfillset(&mut sa.sa_mask);
+        libc::sigaction(sig as i32, &sa, std::ptr::null_mut());
+    }
+}
+
+/// Routes user-sent SIGSEGV/SIGBUS (which reach fault.rs's handler) here.
+pub fn install_fault_forwarding() {
+    x86run_cpu::fault::set_async_handler(on_signal);
+}
+
+/// The host handler for caught guest signals.
+extern "C" fn on_signal(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
+    let sig = sig as usize;
+    if sig == 0 || sig > 64 {
+        return;
+    }
+    // SAFETY: the kernel passes valid siginfo and ucontext pointers to an
+    // SA_SIGINFO handler. We read the siginfo, edit the saved mask and RIP,
+    // and touch only the current thread's record (see ThreadCtl).
+    unsafe {
+        let uc = ctx as *mut libc::ucontext_t;
+        let raw = &*(info as *const RawSigInfo);
+        // Keep the signal blocked after return until the guest handler runs.
+        let saved = &mut (*uc).uc_sigmask as *mut libc::sigset_t as *mut u64;
+        if bit(sig) & FAULT_SIGNALS == 0 {
+            *saved |= bit(sig);
+        }
+        let t = CURRENT.with(|c| c.get());
+        if t.is_null() {
+            // Not a guest thread (starting or ending): let another take it.
+            syscall6(
+                libc::SYS_rt_sigqueueinfo as u64,
+                [getpid() as u64, sig as u64, raw.as_ptr() as u64, 0, 0, 0],
+            );
+            return;
+        }
+        let t = &*t;
+        if t.held.load(Ordering::Acquire) & bit(sig) != 0 {
+            // A second instance while the first waits (possible only in a
+            // mask-update race): back into the kernel's queue.
+            if bit(sig) & FAULT_SIGNALS == 0 {
+                requeue(sig, raw);
+            }
+        } else {
+            *t.infos[sig].get() = *raw;
+            t.held.fetch_or(bit(sig), Ordering::AcqRel);
+        }
+        t.interrupt.store(1, Ordering::Release);
+        let gregs = &mut (*uc).uc_mcontext.gregs;
+        if let Some(pc) = crate::safe_syscall::rewind(gregs[libc::REG_RIP as usize] as u64) {
+            gregs[libc::REG_RIP as usize] = pc as i64;
+        }
+    }
+}
