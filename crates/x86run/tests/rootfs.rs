@@ -147,7 +147,7 @@ fn coreutils_files() {
         cd {guest}
         mkdir -p a/b c; printf 'hello\n' > a/b/f1; printf 'x%.0s' $(seq 1 1000) > a/f2
         touch -d '2020-01-02 03:04:05' a/b/f1 a/f2 a/b a; chmod 640 a/f2
-        cp -r a c/; mv c/a/f2 c/a/f3; ln -s f3 c/a/link
+        cp -rp a c/; mv c/a/f2 c/a/f3; ln -s f3 c/a/link; touch -h -d "2020-01-02 03:04:05" c/a/link c/a c
         ls -l --time-style=+%F_%T a a/b c/a | sed 's/ [0-9]* root root/ root/'
         cat c/a/b/f1; wc -c c/a/f3; readlink c/a/link
         rm -r c; ls; stat -c '%s %a %n' a/f2 a/b/f1
