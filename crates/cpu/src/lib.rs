@@ -8,6 +8,7 @@ pub mod fast;
 pub mod fault;
 pub mod flags;
 pub mod fp;
+pub mod fpimage;
 pub mod interp;
 pub mod mem;
 mod ops;

@@ -34,11 +34,16 @@ pub struct X87 {
     pub fop: u16,
     pub fdp: u64,
     pub fds: u16,
+    /// Set when a floating-point exception is reported through
+    /// `Exit::DivideError`: (si_code, trap number 16 for x87 #MF or 19 for
+    /// SIMD #XM). The OS layer takes it to build the SIGFPE; `None` there
+    /// means an integer divide error.
+    pub fp_trap: Option<(i32, u8)>,
 }
 
 impl Default for X87 {
     fn default() -> Self {
-        X87 { regs: [F80::ZERO; 8], top: 0, cw: 0x37f, sw: 0, valid: 0, fip: 0, fcs: 0, fop: 0, fdp: 0, fds: 0 }
+        X87 { regs: [F80::ZERO; 8], top: 0, cw: 0x37f, sw: 0, valid: 0, fip: 0, fcs: 0, fop: 0, fdp: 0, fds: 0, fp_trap: None }
     }
 }
 
@@ -130,6 +135,11 @@ impl X87 {
                 self.valid |= 1 << p;
             }
         }
+    }
+
+    /// Takes the pending floating-point trap description (see `fp_trap`).
+    pub fn take_fp_trap(&mut self) -> Option<(i32, u8)> {
+        self.fp_trap.take()
     }
 
     /// Recomputes ES and B from the exception flags and masks.

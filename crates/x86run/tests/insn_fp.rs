@@ -116,11 +116,13 @@ fn fields() -> Vec<(String, usize, usize)> {
 
 /// The reference AMD CPU does not save or restore the last instruction and
 /// operand pointers (FIP, FCS, FOP, FDP, FDS) across a context switch while
-/// no exception is pending, so a preempted native run may read them as 0.
-/// Such a record is accepted when it matches x86run's in everything else.
+/// no exception is pending (the kernel then leaves zeros or its own
+/// pointers there), so a preempted native run may show other values. Such a
+/// record is accepted when it matches x86run's in everything else; `check`
+/// fails if this happens to more than 1% of the cases.
 fn pointers_lost(native: &[u8], emu: &[u8]) -> bool {
     let es = native[4] & 0x80 != 0;
-    if es || native[12..28].iter().any(|&x| x != 0) || native.len() != emu.len() {
+    if es || native.len() != emu.len() {
         return false;
     }
     native[..12] == emu[..12] && native[28..] == emu[28..]
@@ -150,11 +152,16 @@ fn check(name: &str) {
     let fields = fields();
     let mut report = String::new();
     let mut bad = 0;
+    let mut lost = 0;
     let mut bad_forms: Vec<(String, usize)> = Vec::new();
     for (k, (form, desc)) in cases.iter().enumerate() {
         let a = &native[k * out_size..(k + 1) * out_size];
         let b = emu.get(k * out_size..(k + 1) * out_size).unwrap_or(&[]);
-        if a == b || pointers_lost(a, b) {
+        if a == b {
+            continue;
+        }
+        if pointers_lost(a, b) {
+            lost += 1;
             continue;
         }
         bad += 1;
@@ -189,7 +196,12 @@ fn check(name: &str) {
             forms.join(", ")
         );
     }
-    eprintln!("{name}: {} cases identical", cases.len());
+    assert!(
+        lost * 100 <= cases.len(),
+        "{name}: {lost} of {} cases differ only in the FPU pointers: more than context switches explain",
+        cases.len()
+    );
+    eprintln!("{name}: {} cases identical ({lost} with pointers lost to a context switch)", cases.len());
 }
 
 macro_rules! fp_tests {

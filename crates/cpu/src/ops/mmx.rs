@@ -103,9 +103,7 @@ impl Exec<'_> {
                 let x0 = sse::from_i(k, v as u32 as i32 as i64, &mut env);
                 let x1 = sse::from_i(k, (v >> 32) as u32 as i32 as i64, &mut env);
                 self.cpu.mxcsr |= env.flags as u32;
-                if env.unmasked() != 0 {
-                    return Err(Exit::DivideError);
-                }
+                self.simd_trap(env.unmasked())?;
                 let old = self.xmm(op0);
                 let r = if k == Kind::S {
                     (old & !(u64::MAX as u128)) | x0 as u128 | ((x1 as u128) << 32)
@@ -127,9 +125,7 @@ impl Exec<'_> {
                 let x0 = sse::to_i(k, (src as u64) & lm, 32, trunc, &mut env);
                 let x1 = sse::to_i(k, ((src >> w) as u64) & lm, 32, trunc, &mut env);
                 self.cpu.mxcsr |= env.flags as u32;
-                if env.unmasked() != 0 {
-                    return Err(Exit::DivideError);
-                }
+                self.simd_trap(env.unmasked())?;
                 self.set_mm(op0, x0 | (x1 << 32));
             }
             _ => {

@@ -364,7 +364,7 @@ impl Exec<'_> {
             }
             Ldmxcsr => {
                 let v = mem::read_u32(self.ea(i))?;
-                if v & !crate::ops::x87env::MXCSR_MASK != 0 {
+                if v & !crate::fpimage::MXCSR_MASK != 0 {
                     return Err(Exit::GeneralProtection);
                 }
                 self.cpu.mxcsr = v;

@@ -34,7 +34,15 @@ impl Exec<'_> {
     /// Stores the raised flags in MXCSR; an unmasked one raises #XM.
     fn sse_flags(&mut self, env: &Env) -> Res {
         self.cpu.mxcsr |= env.flags as u32;
-        if env.unmasked() != 0 {
+        self.simd_trap(env.unmasked())
+    }
+
+    /// An unmasked SIMD exception: #XM, reported as SIGFPE with the code
+    /// the kernel derives from MXCSR.
+    pub(crate) fn simd_trap(&mut self, unmasked: u8) -> Res {
+        if unmasked != 0 {
+            let code = super::x87::fpe_code(unmasked as u16);
+            self.cpu.x87.fp_trap = Some((code, 19));
             return Err(Exit::DivideError);
         }
         Ok(())

@@ -3,7 +3,8 @@
 //! control, FPREM/FSCALE/FXTRACT/FRNDINT and the transcendentals, all on the
 //! soft-float layer in `crate::fp`. Unmasked exceptions set ES and B; the
 //! next waiting FPU instruction then raises #MF (delivered as SIGFPE).
-//! The environment layouts (FNSTENV, FNSAVE, FXSAVE) are in `x87env.rs`.
+//! The environment instructions are in `x87env.rs`, their layouts in
+//! `crate::fpimage`.
 
 use crate::fp::arith::{self, Raw};
 use crate::fp::f80::{self, propagate, Class, F80};
@@ -42,11 +43,6 @@ pub(crate) fn fpe_code(err: u16) -> i32 {
 
 fn is_nan(c: Class) -> bool {
     matches!(c, Class::QNaN | Class::SNaN)
-}
-
-/// The control word as loaded: reserved bits read as 0, bit 6 as 1.
-pub(crate) fn fix_cw(v: u16) -> u16 {
-    (v & 0x1f3f) | 0x40
 }
 
 /// Result of a computation: value, flags, rounded up (for C1).
@@ -354,7 +350,7 @@ impl Exec<'_> {
         match m {
             Wait => return Ok(()),
             Fldcw => {
-                self.cpu.x87.cw = fix_cw(mem::read_u16(self.ea(i))?);
+                self.cpu.x87.cw = crate::fpimage::fix_cw(mem::read_u16(self.ea(i))?);
                 self.cpu.x87.update_es();
                 return Ok(());
             }
@@ -371,6 +367,7 @@ impl Exec<'_> {
         if x.sw & SW_ES != 0 {
             let code = fpe_code(x.sw & !x.cw & 0x3f);
             if code != 0 {
+                self.cpu.x87.fp_trap = Some((code, 16));
                 return Err(Exit::DivideError);
             }
         }
