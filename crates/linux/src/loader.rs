@@ -188,14 +188,19 @@ fn prot_of(flags: u32) -> i32 {
         p |= libc::PROT_WRITE;
     }
     if flags & elf::PF_X.0 != 0 {
-        // Guest code is read by the decoder, never executed by the host.
-        p |= libc::PROT_READ;
+        // The decoder reads guest code; PROT_EXEC only keeps the host's
+        // view (/proc/self/maps) as the guest expects it.
+        p |= libc::PROT_READ | libc::PROT_EXEC;
     }
     p
 }
 
+/// Maps an image's segments: file-backed (private) where the file offset
+/// and address agree modulo the page size, as the kernel maps them, so that
+/// /proc/self/maps names the file; copied into anonymous memory otherwise.
 fn map_image(
     path: &str,
+    host_file: &str,
     data: &[u8],
     p: &Parsed,
     mm: &mut AddressSpace,
@@ -219,10 +224,33 @@ fn map_image(
         mm.map_fixed_anon(lo, span, rw).map_err(nomem)?;
         0
     };
+    let file = std::fs::File::open(host_file).ok();
+    // End of the pages mapped from the file so far (segments sharing a page
+    // with an earlier one are copied into it instead).
+    let mut mapped_to = 0;
     for s in &p.segments {
-        let src = &data[s.offset as usize..(s.offset + s.filesz) as usize];
-        mem::write_bytes(base + s.vaddr, src)
-            .map_err(|_| LoadError::bad(path, "cannot write program segment"))?;
+        let at = base + s.vaddr;
+        let (page, file_page) = (page_down(at), page_down(s.offset));
+        let congruent = at - page == s.offset - file_page;
+        let from_file = match &file {
+            Some(f) if congruent && s.filesz > 0 && page >= mapped_to => {
+                use std::os::fd::AsRawFd;
+                let len = page_up(at + s.filesz) - page;
+                let flags = libc::MAP_PRIVATE | libc::MAP_FIXED;
+                mm.mmap(page, len, rw, flags, f.as_raw_fd(), file_page) == page as i64
+            }
+            _ => false,
+        };
+        if from_file {
+            mapped_to = page_up(at + s.filesz);
+            // The rest of the last file page belongs to bss: zero it.
+            let tail = mapped_to - (at + s.filesz);
+            mem::write_bytes(at + s.filesz, &vec![0u8; tail as usize])
+                .map_err(|_| LoadError::bad(path, "cannot clear program bss"))?;
+        } else {
+            let src = &data[s.offset as usize..(s.offset + s.filesz) as usize];
+            mem::write_bytes(at, src).map_err(|_| LoadError::bad(path, "cannot write program segment"))?;
+        }
     }
     for s in &p.segments {
         let start = page_down(base + s.vaddr);
@@ -268,7 +296,7 @@ pub struct ExecArgs<'a> {
     pub path: &'a str,
     pub argv: &'a [Vec<u8>],
     pub envp: &'a [Vec<u8>],
-    /// Resolves the PT_INTERP path to a host path.
+    /// Resolves a guest path (the program, its PT_INTERP) to a host path.
     pub interp_path: &'a dyn Fn(&str) -> String,
 }
 
@@ -282,7 +310,8 @@ pub fn load(data: &[u8], mode: Mode, args: &ExecArgs, mm: &mut AddressSpace) -> 
         Mode::Bits32 => 0x5655_5000 + rand_pages * PAGE,
         Mode::Bits64 => 0x5555_5555_4000 + rand_pages * PAGE,
     };
-    let exe = map_image(path, data, &p, mm, exe_hint)?;
+    let exe_file = (args.interp_path)(path);
+    let exe = map_image(path, &exe_file, data, &p, mm, exe_hint)?;
     mm.init_brk(exe.end);
 
     let (entry, interp_base) = match &p.interp {
@@ -300,7 +329,7 @@ pub fn load(data: &[u8], mode: Mode, args: &ExecArgs, mm: &mut AddressSpace) -> 
                 Mode::Bits32 => 0,
                 Mode::Bits64 => 0x7f00_0000_0000 + rand_pages * PAGE * 16,
             };
-            let im = map_image(&host, &idata, &ipar, mm, hint)?;
+            let im = map_image(&host, &host, &idata, &ipar, mm, hint)?;
             (im.entry, im.base)
         }
         None => (exe.entry, 0),
