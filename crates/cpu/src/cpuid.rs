@@ -47,13 +47,23 @@ pub fn cpuid(mode: Mode, eax: u32, ecx: u32) -> (u32, u32, u32, u32) {
             (0xd, b, c, d)
         }
         // Family 6, model 0x3a, stepping 9; CLFLUSH line 8 qwords, 1 logical CPU.
-        1 => (0x0003_06a9, (8 << 8) | (1 << 16), leaf1_ecx(mode), leaf1_edx(mode)),
+        1 => (
+            0x0003_06a9,
+            (8 << 8) | (1 << 16),
+            leaf1_ecx(mode),
+            leaf1_edx(mode),
+        ),
         // One descriptor byte 0xff: "use leaf 4".
         2 => (0x0000_ff01, 0, 0, 0),
         4 => {
             // Deterministic cache parameters: L1d 32K, L1i 32K, L2 1M, L3 16M.
             let entry = |ty: u32, level: u32, ways: u32, sets: u32, share: u32| {
-                (ty | (level << 5) | (1 << 8) | ((share - 1) << 14), ((ways - 1) << 22) | 63, sets - 1, 0)
+                (
+                    ty | (level << 5) | (1 << 8) | ((share - 1) << 14),
+                    ((ways - 1) << 22) | 63,
+                    sets - 1,
+                    0,
+                )
             };
             match ecx {
                 0 => entry(1, 1, 8, 64, 1),
@@ -75,7 +85,14 @@ pub fn cpuid(mode: Mode, eax: u32, ecx: u32) -> (u32, u32, u32, u32) {
         0x8000_0002..=0x8000_0004 => {
             let name = b"x86run virtual CPU\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0";
             let k = ((eax - 0x8000_0002) * 16) as usize;
-            let w = |o: usize| u32::from_le_bytes([name[k + o], name[k + o + 1], name[k + o + 2], name[k + o + 3]]);
+            let w = |o: usize| {
+                u32::from_le_bytes([
+                    name[k + o],
+                    name[k + o + 1],
+                    name[k + o + 2],
+                    name[k + o + 3],
+                ])
+            };
             (w(0), w(4), w(8), w(12))
         }
         0x8000_0006 => (0, 0, (1024 << 16) | (6 << 12) | 64, 0),

@@ -31,7 +31,11 @@ pub fn fop(cpu: &CpuState) -> u16 {
     while k + 1 < n {
         let p = b[k];
         let rex = cpu.mode == Mode::Bits64 && (0x40..0x50).contains(&p);
-        if matches!(p, 0x66 | 0x67 | 0xf0 | 0xf2 | 0xf3 | 0x26 | 0x2e | 0x36 | 0x3e | 0x64 | 0x65) || rex {
+        if matches!(
+            p,
+            0x66 | 0x67 | 0xf0 | 0xf2 | 0xf3 | 0x26 | 0x2e | 0x36 | 0x3e | 0x64 | 0x65
+        ) || rex
+        {
             k += 1;
         } else {
             break;
@@ -49,7 +53,15 @@ pub fn env_image(cpu: &CpuState, short: bool) -> Vec<u8> {
     let op = fop(cpu);
     let mut v = Vec::with_capacity(28);
     if short {
-        for w in [x.cw, x.status(), x.tag_word(), x.fip as u16, x.fcs, x.fdp as u16, x.fds] {
+        for w in [
+            x.cw,
+            x.status(),
+            x.tag_word(),
+            x.fip as u16,
+            x.fcs,
+            x.fdp as u16,
+            x.fds,
+        ] {
             v.extend_from_slice(&w.to_le_bytes());
         }
     } else {

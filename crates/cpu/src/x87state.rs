@@ -43,7 +43,19 @@ pub struct X87 {
 
 impl Default for X87 {
     fn default() -> Self {
-        X87 { regs: [F80::ZERO; 8], top: 0, cw: 0x37f, sw: 0, valid: 0, fip: 0, fcs: 0, fop: 0, fdp: 0, fds: 0, fp_trap: None }
+        X87 {
+            regs: [F80::ZERO; 8],
+            top: 0,
+            cw: 0x37f,
+            sw: 0,
+            valid: 0,
+            fip: 0,
+            fcs: 0,
+            fop: 0,
+            fdp: 0,
+            fds: 0,
+            fp_trap: None,
+        }
     }
 }
 

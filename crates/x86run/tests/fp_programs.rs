@@ -17,7 +17,9 @@ fn build(src: &str, name: &str, flags: &[&str]) -> PathBuf {
         .join("fp_programs");
     std::fs::create_dir_all(&dir).unwrap();
     let out = dir.join(name);
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fp_programs").join(src);
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fp_programs")
+        .join(src);
     let cc = std::env::var("CC").unwrap_or_else(|_| "gcc".into());
     let res = Command::new(&cc)
         .args(flags)
@@ -33,13 +35,19 @@ fn build(src: &str, name: &str, flags: &[&str]) -> PathBuf {
         } else {
             ""
         };
-        panic!("{cc} {flags:?} {} failed:\n{}{hint}", src.display(), String::from_utf8_lossy(&res.stderr));
+        panic!(
+            "{cc} {flags:?} {} failed:\n{}{hint}",
+            src.display(),
+            String::from_utf8_lossy(&res.stderr)
+        );
     }
     out
 }
 
 fn run(cmd: &mut Command) -> Output {
-    cmd.stdin(Stdio::null()).output().unwrap_or_else(|e| panic!("cannot run {:?}: {e}", cmd.get_program()))
+    cmd.stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {:?}: {e}", cmd.get_program()))
 }
 
 /// Builds, runs both ways and compares; `signal` is the expected native
@@ -48,14 +56,32 @@ fn check(src: &str, name: &str, flags: &[&str], signal: Option<i32>) {
     let bin = build(src, name, flags);
     // The native run must pick the same glibc variants as the guest, which
     // sees no AVX/FMA (glibc's FMA pow differs in the last bit).
-    let native = run(Command::new(&bin).env("GLIBC_TUNABLES", "glibc.cpu.hwcaps=-AVX2,-FMA,-AVX,-AVX512F"));
+    let native = run(Command::new(&bin).env(
+        "GLIBC_TUNABLES",
+        "glibc.cpu.hwcaps=-AVX2,-FMA,-AVX,-AVX512F",
+    ));
     let emu = run(Command::new(env!("CARGO_BIN_EXE_x86run")).arg(&bin));
     match signal {
-        None => assert!(native.status.success(), "{name}: native run failed: {:?}", native.status),
-        Some(s) => assert_eq!(native.status.signal(), Some(s), "{name}: native run ended with {:?}", native.status),
+        None => assert!(
+            native.status.success(),
+            "{name}: native run failed: {:?}",
+            native.status
+        ),
+        Some(s) => assert_eq!(
+            native.status.signal(),
+            Some(s),
+            "{name}: native run ended with {:?}",
+            native.status
+        ),
     }
-    assert!(!native.stdout.is_empty(), "{name}: native run printed nothing");
-    let (a, b) = (String::from_utf8_lossy(&native.stdout), String::from_utf8_lossy(&emu.stdout));
+    assert!(
+        !native.stdout.is_empty(),
+        "{name}: native run printed nothing"
+    );
+    let (a, b) = (
+        String::from_utf8_lossy(&native.stdout),
+        String::from_utf8_lossy(&emu.stdout),
+    );
     if a != b {
         let diff: Vec<String> = a
             .lines()
@@ -87,7 +113,12 @@ fn libm_m32_x87() {
 
 #[test]
 fn libm_m32_sse() {
-    check("libm.c", "libm_m32_sse", &["-m32", "-msse2", "-mfpmath=sse"], None);
+    check(
+        "libm.c",
+        "libm_m32_sse",
+        &["-m32", "-msse2", "-mfpmath=sse"],
+        None,
+    );
 }
 
 #[test]
@@ -97,12 +128,22 @@ fn libm_m64() {
 
 #[test]
 fn simd_m32() {
-    check("simd.c", "simd_m32", &["-m32", "-msse4.2", "-maes", "-mpclmul"], None);
+    check(
+        "simd.c",
+        "simd_m32",
+        &["-m32", "-msse4.2", "-maes", "-mpclmul"],
+        None,
+    );
 }
 
 #[test]
 fn simd_m64() {
-    check("simd.c", "simd_m64", &["-m64", "-msse4.2", "-maes", "-mpclmul"], None);
+    check(
+        "simd.c",
+        "simd_m64",
+        &["-m64", "-msse4.2", "-maes", "-mpclmul"],
+        None,
+    );
 }
 
 #[test]
@@ -137,17 +178,32 @@ fn x87_transcendental_ulp() {
     let bin = build("x87_ulp.c", "x87_ulp", &["-m64", "-O1"]);
     let native = run(&mut Command::new(&bin));
     let emu = run(Command::new(env!("CARGO_BIN_EXE_x86run")).arg(&bin));
-    assert!(native.status.success() && emu.status.success(), "x87_ulp failed: {:?} {:?}", native.status, emu.status);
-    let (a, b) = (String::from_utf8_lossy(&native.stdout), String::from_utf8_lossy(&emu.stdout));
-    assert_eq!(a.lines().count(), b.lines().count(), "x87_ulp: line counts differ");
+    assert!(
+        native.status.success() && emu.status.success(),
+        "x87_ulp failed: {:?} {:?}",
+        native.status,
+        emu.status
+    );
+    let (a, b) = (
+        String::from_utf8_lossy(&native.stdout),
+        String::from_utf8_lossy(&emu.stdout),
+    );
+    assert_eq!(
+        a.lines().count(),
+        b.lines().count(),
+        "x87_ulp: line counts differ"
+    );
     assert!(a.lines().count() >= 100_000, "x87_ulp: too few results");
     // (function, range) -> (count, exact, max ulp, worst line)
-    let mut stats: std::collections::BTreeMap<(String, String), (u64, u64, i128, String)> = Default::default();
+    let mut stats: std::collections::BTreeMap<(String, String), (u64, u64, i128, String)> =
+        Default::default();
     for (x, y) in a.lines().zip(b.lines()) {
         let (fx, fy): (Vec<&str>, Vec<&str>) = (x.split(' ').collect(), y.split(' ').collect());
         assert_eq!(fx[..4], fy[..4], "x87_ulp: operands differ");
         let d = (ulp_key(fx[4]) - ulp_key(fy[4])).abs();
-        let e = stats.entry((fx[0].to_string(), fx[1].to_string())).or_default();
+        let e = stats
+            .entry((fx[0].to_string(), fx[1].to_string()))
+            .or_default();
         e.0 += 1;
         e.1 += (d == 0) as u64;
         if d > e.2 {
@@ -158,11 +214,20 @@ fn x87_transcendental_ulp() {
     let mut report = String::from("function range: cases, bit-exact, max ulp\n");
     let mut bad = Vec::new();
     for ((f, r), (n, exact, max, worst)) in &stats {
-        report += &format!("  {f:10} {r}: {n:5} {exact:5} ({:.1}%) {max}\n", 100.0 * *exact as f64 / *n as f64);
+        report += &format!(
+            "  {f:10} {r}: {n:5} {exact:5} ({:.1}%) {max}\n",
+            100.0 * *exact as f64 / *n as f64
+        );
         if *max > 1 || (*exact as f64) < 0.95 * *n as f64 {
-            bad.push(format!("{f} range {r}: max {max} ulp, {exact}/{n} exact; worst: {worst}"));
+            bad.push(format!(
+                "{f} range {r}: max {max} ulp, {exact}/{n} exact; worst: {worst}"
+            ));
         }
     }
     eprintln!("{report}");
-    assert!(bad.is_empty(), "x87 transcendentals off the reference CPU:\n{}\n{report}", bad.join("\n"));
+    assert!(
+        bad.is_empty(),
+        "x87 transcendentals off the reference CPU:\n{}\n{report}",
+        bad.join("\n")
+    );
 }

@@ -50,7 +50,11 @@ fn build(name: &str) -> (PathBuf, String) {
         "tests/insn_fp/gen.py",
         "\n(the FP instruction tests need python3)",
     );
-    let bits = if name.ends_with("_32") { "-m32" } else { "-m64" };
+    let bits = if name.ends_with("_32") {
+        "-m32"
+    } else {
+        "-m64"
+    };
     let bin = dir.join(name);
     let cc = std::env::var("CC").unwrap_or_else(|_| "gcc".into());
     must_run(
@@ -148,7 +152,11 @@ fn check(name: &str) {
             _ => {}
         }
     }
-    assert_eq!(native.len(), cases.len() * out_size, "{name}: native output has the wrong length");
+    assert_eq!(
+        native.len(),
+        cases.len() * out_size,
+        "{name}: native output has the wrong length"
+    );
     let fields = fields();
     let mut report = String::new();
     let mut bad = 0;
@@ -170,7 +178,10 @@ fn check(name: &str) {
             _ => bad_forms.push((form.clone(), 1)),
         }
         let shown_here = bad_forms.last().map(|x| x.1).unwrap_or(0);
-        let max_shown = std::env::var("INSN_FP_SHOW").ok().and_then(|v| v.parse().ok()).unwrap_or(MAX_SHOWN);
+        let max_shown = std::env::var("INSN_FP_SHOW")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(MAX_SHOWN);
         if bad > max_shown || shown_here > PER_FORM {
             continue;
         }
@@ -187,7 +198,10 @@ fn check(name: &str) {
         }
     }
     if bad > 0 || emu.len() != native.len() {
-        let forms: Vec<String> = bad_forms.iter().map(|(f, n)| format!("{f} ({n})")).collect();
+        let forms: Vec<String> = bad_forms
+            .iter()
+            .map(|(f, n)| format!("{f} ({n})"))
+            .collect();
         panic!(
             "{name}: {bad} of {} cases differ (x86run output {} bytes, native {}); forms: {}\n{report}",
             cases.len(),
@@ -201,7 +215,10 @@ fn check(name: &str) {
         "{name}: {lost} of {} cases differ only in the FPU pointers: more than context switches explain",
         cases.len()
     );
-    eprintln!("{name}: {} cases identical ({lost} with pointers lost to a context switch)", cases.len());
+    eprintln!(
+        "{name}: {} cases identical ({lost} with pointers lost to a context switch)",
+        cases.len()
+    );
 }
 
 macro_rules! fp_tests {

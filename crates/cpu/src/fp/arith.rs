@@ -16,7 +16,11 @@ pub struct Raw {
 
 impl Raw {
     pub fn zero(sign: bool) -> Raw {
-        Raw { sign, exp: 0, sig: 0 }
+        Raw {
+            sign,
+            exp: 0,
+            sig: 0,
+        }
     }
 
     /// Normalises an arbitrary `sig * 2^(exp - 127)`.
@@ -25,11 +29,19 @@ impl Raw {
             return Raw::zero(sign);
         }
         let z = sig.leading_zeros();
-        Raw { sign, exp: exp - z as i32, sig: sig << z }
+        Raw {
+            sign,
+            exp: exp - z as i32,
+            sig: sig << z,
+        }
     }
 
     pub fn from_unp(u: Unp) -> Raw {
-        Raw { sign: u.sign, exp: u.exp, sig: (u.sig as u128) << 64 }
+        Raw {
+            sign: u.sign,
+            exp: u.exp,
+            sig: (u.sig as u128) << 64,
+        }
     }
 
     /// Rounds to `fmt`.
@@ -44,7 +56,11 @@ impl Raw {
 
 /// a + b. An exact zero sum is -0 only when rounding down.
 pub fn add(a: Unp, b: Unp, rc: Rc) -> Raw {
-    let (big, small) = if (a.exp, a.sig) >= (b.exp, b.sig) { (a, b) } else { (b, a) };
+    let (big, small) = if (a.exp, a.sig) >= (b.exp, b.sig) {
+        (a, b)
+    } else {
+        (b, a)
+    };
     let d = (big.exp - small.exp) as u32;
     // Significands at bit 126, one bit of headroom for a carry.
     let x = (big.sig as u128) << 63;
@@ -120,7 +136,11 @@ pub fn sqrt(a: Unp) -> Raw {
         }
     }
     let sig = (r << 62) | (rem != 0) as u128;
-    Raw { sign: false, exp: h + 63, sig }
+    Raw {
+        sign: false,
+        exp: h + 63,
+        sig,
+    }
 }
 
 /// Exact remainder for FPREM/FPREM1/IEEE remainder when the exponent

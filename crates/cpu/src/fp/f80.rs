@@ -32,9 +32,15 @@ pub const INT_BIT: u64 = 1 << 63;
 
 impl F80 {
     /// The "real indefinite" default NaN.
-    pub const INDEFINITE: F80 = F80 { se: 0xffff, m: 0xc000_0000_0000_0000 };
+    pub const INDEFINITE: F80 = F80 {
+        se: 0xffff,
+        m: 0xc000_0000_0000_0000,
+    };
     pub const ZERO: F80 = F80 { se: 0, m: 0 };
-    pub const ONE: F80 = F80 { se: 0x3fff, m: INT_BIT };
+    pub const ONE: F80 = F80 {
+        se: 0x3fff,
+        m: INT_BIT,
+    };
 
     pub fn sign(self) -> bool {
         self.se & 0x8000 != 0
@@ -64,24 +70,39 @@ impl F80 {
     }
 
     pub fn zero(sign: bool) -> F80 {
-        F80 { se: (sign as u16) << 15, m: 0 }
+        F80 {
+            se: (sign as u16) << 15,
+            m: 0,
+        }
     }
 
     pub fn inf(sign: bool) -> F80 {
-        F80 { se: ((sign as u16) << 15) | 0x7fff, m: INT_BIT }
+        F80 {
+            se: ((sign as u16) << 15) | 0x7fff,
+            m: INT_BIT,
+        }
     }
 
-    pub fn neg(self) -> F80 {
-        F80 { se: self.se ^ 0x8000, m: self.m }
+    pub fn negate(self) -> F80 {
+        F80 {
+            se: self.se ^ 0x8000,
+            m: self.m,
+        }
     }
 
     pub fn abs(self) -> F80 {
-        F80 { se: self.se & 0x7fff, m: self.m }
+        F80 {
+            se: self.se & 0x7fff,
+            m: self.m,
+        }
     }
 
     /// Same NaN with the quiet bit set.
     pub fn quiet(self) -> F80 {
-        F80 { se: self.se, m: self.m | QNAN_BIT }
+        F80 {
+            se: self.se,
+            m: self.m | QNAN_BIT,
+        }
     }
 
     /// The value of a Normal or Denormal operand.
@@ -90,12 +111,19 @@ impl F80 {
         if e == 0 {
             Unp::norm(self.sign(), -16382, self.m)
         } else {
-            Unp { sign: self.sign(), exp: e - 16383, sig: self.m }
+            Unp {
+                sign: self.sign(),
+                exp: e - 16383,
+                sig: self.m,
+            }
         }
     }
 
     pub fn from_packed(p: Packed) -> F80 {
-        F80 { se: ((p.sign as u16) << 15) | p.bexp as u16, m: p.sig }
+        F80 {
+            se: ((p.sign as u16) << 15) | p.bexp as u16,
+            m: p.sig,
+        }
     }
 
     /// Exact conversion of a finite non-zero value (no rounding needed).
@@ -113,7 +141,10 @@ impl F80 {
     pub fn from_bytes(b: &[u8]) -> F80 {
         let mut m = [0u8; 8];
         m.copy_from_slice(&b[..8]);
-        F80 { m: u64::from_le_bytes(m), se: u16::from_le_bytes([b[8], b[9]]) }
+        F80 {
+            m: u64::from_le_bytes(m),
+            se: u16::from_le_bytes([b[8], b[9]]),
+        }
     }
 }
 
@@ -122,7 +153,11 @@ impl F80 {
 /// signalling NaN. The result is quieted.
 pub fn propagate(a: F80, b: F80) -> (F80, u8) {
     let (ca, cb) = (a.class(), b.class());
-    let ie = if ca == Class::SNaN || cb == Class::SNaN { IE } else { 0 };
+    let ie = if ca == Class::SNaN || cb == Class::SNaN {
+        IE
+    } else {
+        0
+    };
     let pick_a = match (ca, cb) {
         (Class::SNaN, Class::QNaN) => false,
         (Class::QNaN, Class::SNaN) => true,
@@ -161,7 +196,11 @@ fn widen(bits: u64, ebits: u32, fbits: u32) -> (F80, u8) {
         let u = Unp::norm(sign, 1 - bias - fbits as i32 + 63, f);
         return (F80::from_unp(u), DE);
     }
-    let u = Unp { sign, exp: e as i32 - bias, sig: INT_BIT | (f << (63 - fbits)) };
+    let u = Unp {
+        sign,
+        exp: e as i32 - bias,
+        sig: INT_BIT | (f << (63 - fbits)),
+    };
     (F80::from_unp(u), 0)
 }
 
@@ -184,11 +223,27 @@ fn narrow(v: F80, fmt: &Fmt, ctl: &Ctl) -> (Packed, u8) {
         Class::QNaN | Class::SNaN => {
             let ie = if v.class() == Class::SNaN { IE } else { 0 };
             let m = (v.m | QNAN_BIT) >> (63 - fbits) << (63 - fbits);
-            (Packed { sign: v.sign(), bexp: emax_field, sig: m, flags: 0, up: false }, ie)
+            (
+                Packed {
+                    sign: v.sign(),
+                    bexp: emax_field,
+                    sig: m,
+                    flags: 0,
+                    up: false,
+                },
+                ie,
+            )
         }
-        Class::Unsupported => {
-            (Packed { sign: true, bexp: emax_field, sig: 0xc000_0000_0000_0000, flags: 0, up: false }, IE)
-        }
+        Class::Unsupported => (
+            Packed {
+                sign: true,
+                bexp: emax_field,
+                sig: 0xc000_0000_0000_0000,
+                flags: 0,
+                up: false,
+            },
+            IE,
+        ),
         Class::Denormal | Class::Normal => {
             let de = if v.class() == Class::Denormal { DE } else { 0 };
             let p = round_unp(v.unp(), fmt, ctl);
@@ -223,7 +278,11 @@ pub fn from_i64(v: i64) -> F80 {
 pub fn to_int(u: Unp, rc: Rc) -> (bool, u128, bool, bool) {
     if u.exp >= 63 {
         let sh = (u.exp - 63) as u32;
-        let mag = if sh >= 64 { u128::MAX } else { (u.sig as u128) << sh };
+        let mag = if sh >= 64 {
+            u128::MAX
+        } else {
+            (u.sig as u128) << sh
+        };
         return (u.sign, mag, false, false);
     }
     let x = (u.sig as u128) << 64;
@@ -258,7 +317,11 @@ pub fn to_i(v: F80, bits: u32, rc: Rc) -> (i64, u8, bool) {
             if mag > limit || (mag == limit && !sign) {
                 return (indefinite, IE | de, false);
             }
-            let val = if sign { (mag as i128).wrapping_neg() as i64 } else { mag as i64 };
+            let val = if sign {
+                (mag as i128).wrapping_neg() as i64
+            } else {
+                mag as i64
+            };
             (val, if inexact { PE | de } else { de }, up)
         }
         _ => (indefinite, IE, false),

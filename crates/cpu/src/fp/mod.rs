@@ -53,7 +53,11 @@ impl Unp {
     /// Normalises `sig * 2^(exp - 63)`; `sig` must be non-zero.
     pub fn norm(sign: bool, exp: i32, sig: u64) -> Unp {
         let z = sig.leading_zeros();
-        Unp { sign, exp: exp - z as i32, sig: sig << z }
+        Unp {
+            sign,
+            exp: exp - z as i32,
+            sig: sig << z,
+        }
     }
 }
 

@@ -20,9 +20,27 @@ pub struct Fmt {
     pub adjust: i32,
 }
 
-pub const F32: Fmt = Fmt { prec: 24, emin: -126, emax: 127, bias: 127, adjust: 192 };
-pub const F64: Fmt = Fmt { prec: 53, emin: -1022, emax: 1023, bias: 1023, adjust: 1536 };
-pub const F80: Fmt = Fmt { prec: 64, emin: -16382, emax: 16383, bias: 16383, adjust: 24576 };
+pub const F32: Fmt = Fmt {
+    prec: 24,
+    emin: -126,
+    emax: 127,
+    bias: 127,
+    adjust: 192,
+};
+pub const F64: Fmt = Fmt {
+    prec: 53,
+    emin: -1022,
+    emax: 1023,
+    bias: 1023,
+    adjust: 1536,
+};
+pub const F80: Fmt = Fmt {
+    prec: 64,
+    emin: -16382,
+    emax: 16383,
+    bias: 16383,
+    adjust: 24576,
+};
 
 /// The extended format under x87 precision control (CW bits 8-9).
 pub fn f80_pc(pc: u32) -> Fmt {
@@ -48,7 +66,12 @@ pub struct Ctl {
 
 impl Ctl {
     /// Round to nearest, everything masked.
-    pub const NEAREST: Ctl = Ctl { rc: Rc::Nearest, ue_masked: true, oe_masked: true, ftz: false };
+    pub const NEAREST: Ctl = Ctl {
+        rc: Rc::Nearest,
+        ue_masked: true,
+        oe_masked: true,
+        ftz: false,
+    };
 }
 
 /// A rounded value: biased exponent field and left-aligned significand
@@ -65,11 +88,23 @@ pub struct Packed {
 
 impl Packed {
     pub fn zero(sign: bool) -> Packed {
-        Packed { sign, bexp: 0, sig: 0, flags: 0, up: false }
+        Packed {
+            sign,
+            bexp: 0,
+            sig: 0,
+            flags: 0,
+            up: false,
+        }
     }
 
     pub fn inf(sign: bool, fmt: &Fmt) -> Packed {
-        Packed { sign, bexp: (fmt.emax + fmt.bias + 1) as u32, sig: 1 << 63, flags: 0, up: false }
+        Packed {
+            sign,
+            bexp: (fmt.emax + fmt.bias + 1) as u32,
+            sig: 1 << 63,
+            flags: 0,
+            up: false,
+        }
     }
 
     /// Packs as binary32 bits.
@@ -79,7 +114,9 @@ impl Packed {
 
     /// Packs as binary64 bits.
     pub fn to_f64(self) -> u64 {
-        ((self.sign as u64) << 63) | ((self.bexp as u64) << 52) | ((self.sig >> 11) & ((1 << 52) - 1))
+        ((self.sign as u64) << 63)
+            | ((self.bexp as u64) << 52)
+            | ((self.sig >> 11) & ((1 << 52) - 1))
     }
 }
 
@@ -120,11 +157,23 @@ pub fn round(sign: bool, exp: i32, sig: u128, fmt: &Fmt, ctl: &Ctl) -> Packed {
         if !ctl.ue_masked && e + fmt.adjust >= fmt.emin {
             let bexp = (e + fmt.bias + fmt.adjust) as u32;
             let sig = (m as u64) << (64 - fmt.prec);
-            return Packed { sign, bexp, sig, flags: flags | UE, up };
+            return Packed {
+                sign,
+                bexp,
+                sig,
+                flags: flags | UE,
+                up,
+            };
         }
         if ctl.ftz || !ctl.ue_masked {
             // Flushed, or too tiny even for the wrapped exponent.
-            return Packed { sign, bexp: 0, sig: 0, flags: UE | PE, up: false };
+            return Packed {
+                sign,
+                bexp: 0,
+                sig: 0,
+                flags: UE | PE,
+                up: false,
+            };
         }
         let d = sig_shift(fmt.emin - exp);
         let s = super::shr_jam(sig, d);
@@ -137,13 +186,25 @@ pub fn round(sign: bool, exp: i32, sig: u128, fmt: &Fmt, ctl: &Ctl) -> Packed {
             flags = PE | UE;
         }
         let bexp = if m >> (fmt.prec - 1) != 0 { 1 } else { 0 };
-        return Packed { sign, bexp, sig: (m as u64) << (64 - fmt.prec), flags, up };
+        return Packed {
+            sign,
+            bexp,
+            sig: (m as u64) << (64 - fmt.prec),
+            flags,
+            up,
+        };
     }
     if e > fmt.emax {
         if !ctl.oe_masked && e - fmt.adjust <= fmt.emax {
             let bexp = (e + fmt.bias - fmt.adjust) as u32;
             let sig = (m as u64) << (64 - fmt.prec);
-            return Packed { sign, bexp, sig, flags: flags | OE, up };
+            return Packed {
+                sign,
+                bexp,
+                sig,
+                flags: flags | OE,
+                up,
+            };
         }
         // Unmasked but beyond the wrapped range: infinity.
         let to_inf = !ctl.oe_masked
@@ -153,12 +214,22 @@ pub fn round(sign: bool, exp: i32, sig: u128, fmt: &Fmt, ctl: &Ctl) -> Packed {
                 Rc::Down => sign,
                 Rc::Up => !sign,
             };
-        let mut p = if to_inf { Packed::inf(sign, fmt) } else { largest(sign, fmt) };
+        let mut p = if to_inf {
+            Packed::inf(sign, fmt)
+        } else {
+            largest(sign, fmt)
+        };
         p.flags = OE | PE;
         p.up = to_inf;
         return p;
     }
-    Packed { sign, bexp: (e + fmt.bias) as u32, sig: (m as u64) << (64 - fmt.prec), flags, up }
+    Packed {
+        sign,
+        bexp: (e + fmt.bias) as u32,
+        sig: (m as u64) << (64 - fmt.prec),
+        flags,
+        up,
+    }
 }
 
 fn sig_shift(d: i32) -> u32 {
@@ -168,7 +239,13 @@ fn sig_shift(d: i32) -> u32 {
 /// The largest finite value of `fmt` (under its precision).
 pub fn largest(sign: bool, fmt: &Fmt) -> Packed {
     let sig = !0u64 << (64 - fmt.prec);
-    Packed { sign, bexp: (fmt.emax + fmt.bias) as u32, sig, flags: 0, up: false }
+    Packed {
+        sign,
+        bexp: (fmt.emax + fmt.bias) as u32,
+        sig,
+        flags: 0,
+        up: false,
+    }
 }
 
 /// Rounds an exact `Unp` value (used by conversions).

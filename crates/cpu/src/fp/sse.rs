@@ -131,16 +131,18 @@ fn val(k: Kind, bits: u64, env: &mut Env) -> V {
             V::NaN(f & k.quiet_bit() != 0)
         }
     } else if e == 0 {
-        if f == 0 {
-            V::Zero(sign)
-        } else if env.daz {
+        if f == 0 || env.daz {
             V::Zero(sign)
         } else {
             env.flags |= DE;
             V::Fin(Unp::norm(sign, fmt.emin - fb as i32 + 63, f))
         }
     } else {
-        V::Fin(Unp { sign, exp: e as i32 - fmt.bias, sig: (f | (1 << fb)) << (63 - fb) })
+        V::Fin(Unp {
+            sign,
+            exp: e as i32 - fmt.bias,
+            sig: (f | (1 << fb)) << (63 - fb),
+        })
     }
 }
 
@@ -257,7 +259,11 @@ fn order(va: V, vb: V) -> Option<Ordering> {
             V::Zero(_) => (0, 0, 0),
             V::Fin(u) => {
                 let s = if u.sign { -1 } else { 1 };
-                (s, if u.sign { -u.exp } else { u.exp }, if u.sign { !u.sig } else { u.sig })
+                (
+                    s,
+                    if u.sign { -u.exp } else { u.exp },
+                    if u.sign { !u.sig } else { u.sig },
+                )
             }
             V::Inf(s) => (if s { -2 } else { 2 }, 0, 0),
             V::NaN(_) => (0, 0, 0),
@@ -338,7 +344,11 @@ pub fn to_i(k: Kind, a: u64, bits: u32, trunc: bool, env: &mut Env) -> u64 {
             if inexact {
                 env.flags |= PE;
             }
-            let v = if sign { (mag as i128).wrapping_neg() as u64 } else { mag as u64 };
+            let v = if sign {
+                (mag as i128).wrapping_neg() as u64
+            } else {
+                mag as u64
+            };
             v & (u64::MAX >> (64 - bits))
         }
         _ => {

@@ -9,6 +9,7 @@ use super::f80::{Class, F80};
 use super::round::{Ctl, F80 as FMT80};
 use super::wide::W;
 use super::{DE, IE, ZE};
+use std::ops::{Add, Div, Mul, Neg, Sub};
 
 /// Value, exception flags, rounded up.
 pub type Out = (F80, u8, bool);
@@ -46,9 +47,17 @@ fn done_dir(w: W, ctl: &Ctl, flags: u8, below: bool) -> Out {
     let r = if below && w.sig as u64 == 0 {
         Raw::norm(w.neg, w.exp, w.sig - 1)
     } else {
-        Raw { sign: w.neg, exp: w.exp, sig: w.sig }
+        Raw {
+            sign: w.neg,
+            exp: w.exp,
+            sig: w.sig,
+        }
     };
-    let p = Raw { sig: r.sig | 1, ..r }.round(&FMT80, ctl);
+    let p = Raw {
+        sig: r.sig | 1,
+        ..r
+    }
+    .round(&FMT80, ctl);
     (F80::from_packed(p), flags | p.flags, p.up)
 }
 
@@ -56,7 +65,12 @@ fn exact(w: W, ctl: &Ctl, flags: u8) -> Out {
     if w.is_zero() {
         return (F80::zero(w.neg), flags, false);
     }
-    let p = Raw { sign: w.neg, exp: w.exp, sig: w.sig }.round(&FMT80, ctl);
+    let p = Raw {
+        sign: w.neg,
+        exp: w.exp,
+        sig: w.sig,
+    }
+    .round(&FMT80, ctl);
     (F80::from_packed(p), flags | p.flags, p.up)
 }
 
@@ -103,12 +117,8 @@ fn de_stop(de: u8, cw: u16) -> Option<Out> {
 }
 
 /// |x| >= 2^63: FSIN/FCOS/FSINCOS/FPTAN set C2 and leave the operand.
-pub fn out_of_range(a: F80) -> Option<()> {
-    if a.class() == Class::Normal && a.exp() >= 0x3fff + 63 {
-        Some(())
-    } else {
-        None
-    }
+pub fn out_of_range(a: F80) -> bool {
+    a.class() == Class::Normal && a.exp() >= 0x3fff + 63
 }
 
 /// A 256-bit unsigned integer as (high, low) halves.
@@ -139,28 +149,54 @@ fn sub256(a: U256, b: U256) -> U256 {
 /// Reduces |x| modulo the x87's 66-bit pi/2: (r, quadrant), computed
 /// exactly, so that large arguments give the reference CPU's results.
 fn reduce(x: W) -> (W, u64) {
-    let p = W { neg: false, exp: 0, sig: PI_2_66 << 62 };
+    let p = W {
+        neg: false,
+        exp: 0,
+        sig: PI_2_66 << 62,
+    };
     if x.mag_lt(p.scale(-1)) {
         return (x, 0);
     }
     // k = round(x / p), below 2^63 for |x| < 2^63.
     let q = x.div(p).add(W::ONE.scale(-1));
-    let k = if q.exp < 0 { 0 } else { (q.sig >> (127 - q.exp)) as u64 };
+    let k = if q.exp < 0 {
+        0
+    } else {
+        (q.sig >> (127 - q.exp)) as u64
+    };
     // r = x - k * p scaled by 2^128: x = sig * 2^(e - 127), p = M * 2^-65.
     let xs = shl256(x.sig >> 64, (x.exp + 65) as u32);
     let (kh, kl) = mul256(k, PI_2_66);
     let kp = ((kh << 63) | (kl >> 65), kl << 63);
-    let (neg, d) = if xs >= kp { (false, sub256(xs, kp)) } else { (true, sub256(kp, xs)) };
+    let (neg, d) = if xs >= kp {
+        (false, sub256(xs, kp))
+    } else {
+        (true, sub256(kp, xs))
+    };
     let (top, sig) = if d.0 != 0 {
         let z = d.0.leading_zeros();
-        (255 - z as i32, if z == 0 { d.0 } else { (d.0 << z) | (d.1 >> (128 - z)) })
+        (
+            255 - z as i32,
+            if z == 0 {
+                d.0
+            } else {
+                (d.0 << z) | (d.1 >> (128 - z))
+            },
+        )
     } else if d.1 != 0 {
         let z = d.1.leading_zeros();
         (127 - z as i32, d.1 << z)
     } else {
         return (W::ZERO, k);
     };
-    (W { neg, exp: top - 128, sig }, k)
+    (
+        W {
+            neg,
+            exp: top - 128,
+            sig,
+        },
+        k,
+    )
 }
 
 /// sin and cos of |r| <= pi/4 by their Taylor series.
@@ -275,7 +311,7 @@ pub fn f2xm1(a: F80, ctl: &Ctl, cw: u16) -> Out {
     };
     match a.class() {
         Class::Zero => (a, 0, false),
-        Class::Inf if a.sign() => (F80::ONE.neg(), 0, false),
+        Class::Inf if a.sign() => (F80::ONE.negate(), 0, false),
         Class::Inf => (a, 0, false),
         _ => {
             let x = W::from_unp(a.unp());
@@ -307,7 +343,11 @@ fn atanh2(s: W) -> W {
 /// log2 of a positive value.
 fn log2_w(v: W) -> W {
     let mut e = v.exp;
-    let mut m = W { neg: false, exp: 0, sig: v.sig };
+    let mut m = W {
+        neg: false,
+        exp: 0,
+        sig: v.sig,
+    };
     if m.sig > 0xb504f333f9de6484597d89b3754abe9f {
         m = m.scale(-1);
         e += 1;
@@ -361,7 +401,11 @@ pub fn fyl2x(x: F80, y: F80, ctl: &Ctl, cw: u16) -> Out {
             }
             let u = x.unp();
             let pow2 = u.sig == 1 << 63;
-            let l = if pow2 { W::from_int(u.exp as i64) } else { log2_w(W::from_unp(u)) };
+            let l = if pow2 {
+                W::from_int(u.exp as i64)
+            } else {
+                log2_w(W::from_unp(u))
+            };
             ylog(y, l, pow2, ctl, de)
         }
     }
@@ -411,7 +455,11 @@ pub fn fyl2xp1(x: F80, y: F80, ctl: &Ctl, cw: u16) -> Out {
 /// atan(t) for 0 <= t <= 1.
 fn atan01(t: W) -> W {
     let k = t.scale(3).add(W::ONE.scale(-1));
-    let k = if k.exp < 0 { 0 } else { (k.sig >> (127 - k.exp)) as i64 };
+    let k = if k.exp < 0 {
+        0
+    } else {
+        (k.sig >> (127 - k.exp)) as i64
+    };
     let (base, u) = if k == 0 {
         (W::ZERO, t)
     } else {

@@ -4,6 +4,7 @@
 
 use super::arith::Raw;
 use super::Unp;
+use std::ops::{Add, Div, Mul, Neg, Sub};
 
 /// `(-1)^neg * sig * 2^(exp - 127)`; `sig == 0` is zero, else bit 127 is set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,11 +30,23 @@ fn mul_hi(a: u128, b: u128) -> (u128, u128) {
 }
 
 impl W {
-    pub const ZERO: W = W { neg: false, exp: 0, sig: 0 };
-    pub const ONE: W = W { neg: false, exp: 0, sig: 1 << 127 };
+    pub const ZERO: W = W {
+        neg: false,
+        exp: 0,
+        sig: 0,
+    };
+    pub const ONE: W = W {
+        neg: false,
+        exp: 0,
+        sig: 1 << 127,
+    };
 
     pub const fn c(exp: i32, sig: u128) -> W {
-        W { neg: false, exp, sig }
+        W {
+            neg: false,
+            exp,
+            sig,
+        }
     }
 
     pub fn norm(neg: bool, exp: i32, sig: u128) -> W {
@@ -41,11 +54,19 @@ impl W {
             return W::ZERO;
         }
         let z = sig.leading_zeros();
-        W { neg, exp: exp - z as i32, sig: sig << z }
+        W {
+            neg,
+            exp: exp - z as i32,
+            sig: sig << z,
+        }
     }
 
     pub fn from_unp(u: Unp) -> W {
-        W { neg: u.sign, exp: u.exp, sig: (u.sig as u128) << 64 }
+        W {
+            neg: u.sign,
+            exp: u.exp,
+            sig: (u.sig as u128) << 64,
+        }
     }
 
     pub fn from_int(v: i64) -> W {
@@ -56,8 +77,11 @@ impl W {
         self.sig == 0
     }
 
-    pub fn neg(self) -> W {
-        W { neg: !self.neg, ..self }
+    fn neg_impl(self) -> W {
+        W {
+            neg: !self.neg,
+            ..self
+        }
     }
 
     pub fn abs(self) -> W {
@@ -69,23 +93,34 @@ impl W {
         if self.sig == 0 {
             self
         } else {
-            W { exp: self.exp + n, ..self }
+            W {
+                exp: self.exp + n,
+                ..self
+            }
         }
     }
 
     /// For rounding: with a sticky bit so the result always counts as inexact.
     pub fn raw_inexact(self) -> Raw {
-        Raw { sign: self.neg, exp: self.exp, sig: self.sig | 1 }
+        Raw {
+            sign: self.neg,
+            exp: self.exp,
+            sig: self.sig | 1,
+        }
     }
 
-    pub fn add(self, b: W) -> W {
+    fn add_impl(self, b: W) -> W {
         if self.sig == 0 {
             return b;
         }
         if b.sig == 0 {
             return self;
         }
-        let (x, y) = if (self.exp, self.sig) >= (b.exp, b.sig) { (self, b) } else { (b, self) };
+        let (x, y) = if (self.exp, self.sig) >= (b.exp, b.sig) {
+            (self, b)
+        } else {
+            (b, self)
+        };
         let d = (x.exp - y.exp) as u32;
         let xs = x.sig >> 1;
         let ys = if d + 1 >= 128 { 0 } else { y.sig >> (d + 1) };
@@ -96,11 +131,11 @@ impl W {
         }
     }
 
-    pub fn sub(self, b: W) -> W {
-        self.add(b.neg())
+    fn sub_impl(self, b: W) -> W {
+        self.add_impl(b.neg_impl())
     }
 
-    pub fn mul(self, b: W) -> W {
+    fn mul_impl(self, b: W) -> W {
         if self.sig == 0 || b.sig == 0 {
             return W::ZERO;
         }
@@ -109,7 +144,7 @@ impl W {
     }
 
     /// self / b by restoring division (128 quotient bits).
-    pub fn div(self, b: W) -> W {
+    fn div_impl(self, b: W) -> W {
         if self.sig == 0 {
             return W::ZERO;
         }
@@ -133,11 +168,15 @@ impl W {
                 q |= 1;
             }
         }
-        W { neg: self.neg != b.neg, exp, sig: q }
+        W {
+            neg: self.neg != b.neg,
+            exp,
+            sig: q,
+        }
     }
 
     pub fn mul_int(self, k: i64) -> W {
-        self.mul(W::from_int(k))
+        self.mul_impl(W::from_int(k))
     }
 
     /// Compares magnitudes.
@@ -152,9 +191,45 @@ impl W {
     }
 }
 
+impl Add for W {
+    type Output = W;
+    fn add(self, b: W) -> W {
+        self.add_impl(b)
+    }
+}
+
+impl Sub for W {
+    type Output = W;
+    fn sub(self, b: W) -> W {
+        self.sub_impl(b)
+    }
+}
+
+impl Mul for W {
+    type Output = W;
+    fn mul(self, b: W) -> W {
+        self.mul_impl(b)
+    }
+}
+
+impl Div for W {
+    type Output = W;
+    fn div(self, b: W) -> W {
+        self.div_impl(b)
+    }
+}
+
+impl Neg for W {
+    type Output = W;
+    fn neg(self) -> W {
+        self.neg_impl()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::W;
+    use std::ops::{Add, Div, Mul, Sub};
 
     fn f(w: W) -> f64 {
         let v = (w.sig >> 64) as f64 * 2f64.powi(w.exp - 63);

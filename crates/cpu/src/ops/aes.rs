@@ -71,7 +71,11 @@ fn shift_rows(s: [u8; 16], inv: bool) -> [u8; 16] {
     let mut r = [0u8; 16];
     for c in 0..4 {
         for row in 0..4 {
-            let src = if inv { (c + 4 - row) % 4 } else { (c + row) % 4 };
+            let src = if inv {
+                (c + 4 - row) % 4
+            } else {
+                (c + row) % 4
+            };
             r[4 * c + row] = s[4 * src + row];
         }
     }

@@ -139,7 +139,8 @@ impl Exec<'_> {
                 } else {
                     self.mm_src(i, 1)? as u128
                 };
-                let r = super::simd_int::int_op(m, a, b, 8, imm, 0).ok_or_else(|| self.illegal(i))?;
+                let r =
+                    super::simd_int::int_op(m, a, b, 8, imm, 0).ok_or_else(|| self.illegal(i))?;
                 self.set_mm(op0, r as u64);
             }
         }

@@ -96,7 +96,11 @@ impl Exec<'_> {
             OpKind::Register => Ok(self.cpu.reg(i.op_register(n)) as u128),
             _ => {
                 let a = self.ea(i);
-                Ok(if size == 16 { mem::read_u128(a)? } else { mem::read(a, size)? as u128 })
+                Ok(if size == 16 {
+                    mem::read_u128(a)?
+                } else {
+                    mem::read(a, size)? as u128
+                })
             }
         }
     }
@@ -106,11 +110,14 @@ impl Exec<'_> {
         let m = i.mnemonic();
         let op0 = i.op0_register();
         // Only XMM forms (MMX and AVX are not implemented here).
-        let xmm_form = (0..i.op_count()).any(|n| i.op_kind(n) == OpKind::Register && i.op_register(n).is_xmm());
+        let xmm_form = (0..i.op_count())
+            .any(|n| i.op_kind(n) == OpKind::Register && i.op_register(n).is_xmm());
         let vex = (0..i.op_count()).any(|n| {
-            i.op_kind(n) == OpKind::Register && (i.op_register(n).is_ymm() || i.op_register(n).is_zmm())
+            i.op_kind(n) == OpKind::Register
+                && (i.op_register(n).is_ymm() || i.op_register(n).is_zmm())
         }) || i.code().encoding() != iced_x86::EncodingKind::Legacy;
-        let mmx_form = (0..i.op_count()).any(|n| i.op_kind(n) == OpKind::Register && i.op_register(n).is_mm());
+        let mmx_form =
+            (0..i.op_count()).any(|n| i.op_kind(n) == OpKind::Register && i.op_register(n).is_mm());
         if !vex && (mmx_form || m == Emms) {
             return self.mmx(i);
         }
@@ -119,11 +126,26 @@ impl Exec<'_> {
                 return r;
             }
         }
-        if vex || (!xmm_form && !matches!(m, Ldmxcsr | Stmxcsr | Movnti | Fxsave | Fxrstor | Fxsave64 | Fxrstor64 | Wait | Crc32)) {
+        if vex
+            || (!xmm_form
+                && !matches!(
+                    m,
+                    Ldmxcsr
+                        | Stmxcsr
+                        | Movnti
+                        | Fxsave
+                        | Fxrstor
+                        | Fxsave64
+                        | Fxrstor64
+                        | Wait
+                        | Crc32
+                ))
+        {
             return Err(self.illegal(i));
         }
         match m {
-            Movdqa | Movdqu | Movaps | Movups | Movapd | Movupd | Movntdq | Movntps | Movntpd | Lddqu => {
+            Movdqa | Movdqu | Movaps | Movups | Movapd | Movupd | Movntdq | Movntps | Movntpd
+            | Lddqu => {
                 let aligned = matches!(m, Movdqa | Movaps | Movapd | Movntdq | Movntps | Movntpd);
                 if i.op0_kind() == OpKind::Memory {
                     let a = self.ea(i);
@@ -168,7 +190,11 @@ impl Exec<'_> {
                     mem::write_u64(self.ea(i), v)?;
                 } else {
                     let v = mem::read_u64(self.ea(i))? as u128;
-                    let keep = if high { u64::MAX as u128 } else { (u64::MAX as u128) << 64 };
+                    let keep = if high {
+                        u64::MAX as u128
+                    } else {
+                        (u64::MAX as u128) << 64
+                    };
                     self.set_xmm(op0, (self.xmm(op0) & keep) | (v << sh));
                 }
             }
@@ -180,7 +206,8 @@ impl Exec<'_> {
                 let v = (self.xmm(op0) & u64::MAX as u128) | (self.xmm(i.op1_register()) << 64);
                 self.set_xmm(op0, v);
             }
-            Pxor | Xorps | Xorpd | Por | Orps | Orpd | Pand | Andps | Andpd | Pandn | Andnps | Andnpd => {
+            Pxor | Xorps | Xorpd | Por | Orps | Orpd | Pand | Andps | Andpd | Pandn | Andnps
+            | Andnpd => {
                 let b = self.src128(i, 1, true)?;
                 let a = self.xmm(op0);
                 let r = match m {
@@ -192,28 +219,52 @@ impl Exec<'_> {
                 self.set_xmm(op0, r);
             }
             Pcmpeqb | Pcmpeqw | Pcmpeqd | Pcmpgtb | Pcmpgtw | Pcmpgtd | Paddb | Paddw | Paddd
-            | Paddq | Psubb | Psubw | Psubd | Psubq | Pminub | Pmaxub | Pminsw | Pmaxsw | Paddusb
-            | Paddusw | Psubusb | Psubusw | Paddsb | Paddsw | Psubsb | Psubsw | Pavgb | Pavgw
-            | Pmullw | Pmulhw | Pmulhuw => {
+            | Paddq | Psubb | Psubw | Psubd | Psubq | Pminub | Pmaxub | Pminsw | Pmaxsw
+            | Paddusb | Paddusw | Psubusb | Psubusw | Paddsb | Paddsw | Psubsb | Psubsw | Pavgb
+            | Pavgw | Pmullw | Pmulhw | Pmulhuw => {
                 let b = self.src128(i, 1, true)?;
                 let a = self.xmm(op0);
                 let size = match m {
-                    Pcmpeqb | Pcmpgtb | Paddb | Psubb | Pminub | Pmaxub | Paddusb | Psubusb | Paddsb
-                    | Psubsb | Pavgb => 1,
+                    Pcmpeqb | Pcmpgtb | Paddb | Psubb | Pminub | Pmaxub | Paddusb | Psubusb
+                    | Paddsb | Psubsb | Pavgb => 1,
                     Pcmpeqd | Pcmpgtd | Paddd | Psubd => 4,
                     Paddq | Psubq => 8,
                     _ => 2,
                 };
                 let ones = mask(size);
                 let r = lanes(a, b, size, |x, y| match m {
-                    Pcmpeqb | Pcmpeqw | Pcmpeqd => if x == y { ones } else { 0 },
-                    Pcmpgtb | Pcmpgtw | Pcmpgtd => if sx(x, size) > sx(y, size) { ones } else { 0 },
+                    Pcmpeqb | Pcmpeqw | Pcmpeqd => {
+                        if x == y {
+                            ones
+                        } else {
+                            0
+                        }
+                    }
+                    Pcmpgtb | Pcmpgtw | Pcmpgtd => {
+                        if sx(x, size) > sx(y, size) {
+                            ones
+                        } else {
+                            0
+                        }
+                    }
                     Paddb | Paddw | Paddd | Paddq => x.wrapping_add(y),
                     Psubb | Psubw | Psubd | Psubq => x.wrapping_sub(y),
                     Pminub => x.min(y),
                     Pmaxub => x.max(y),
-                    Pminsw => if sx(x, 2) < sx(y, 2) { x } else { y },
-                    Pmaxsw => if sx(x, 2) > sx(y, 2) { x } else { y },
+                    Pminsw => {
+                        if sx(x, 2) < sx(y, 2) {
+                            x
+                        } else {
+                            y
+                        }
+                    }
+                    Pmaxsw => {
+                        if sx(x, 2) > sx(y, 2) {
+                            x
+                        } else {
+                            y
+                        }
+                    }
                     Paddusb | Paddusw => sat_u(x as i64 + y as i64, size),
                     Psubusb | Psubusw => sat_u(x as i64 - y as i64, size),
                     Paddsb | Paddsw => sat_s(sx(x, size) + sx(y, size), size),
@@ -236,17 +287,23 @@ impl Exec<'_> {
                 let b = self.src128(i, 1, true)?;
                 let a = self.xmm(op0);
                 let half = |sh: u32| -> u128 {
-                    (0..8).map(|k| {
-                        let x = (a >> (sh + 8 * k)) as u8;
-                        let y = (b >> (sh + 8 * k)) as u8;
-                        x.abs_diff(y) as u128
-                    }).sum()
+                    (0..8)
+                        .map(|k| {
+                            let x = (a >> (sh + 8 * k)) as u8;
+                            let y = (b >> (sh + 8 * k)) as u8;
+                            x.abs_diff(y) as u128
+                        })
+                        .sum()
                 };
                 self.set_xmm(op0, half(0) | (half(64) << 64));
             }
             Pmovmskb | Movmskps | Movmskpd => {
                 let v = self.xmm(i.op1_register());
-                let size = match m { Pmovmskb => 1, Movmskps => 4, _ => 8 };
+                let size = match m {
+                    Pmovmskb => 1,
+                    Movmskps => 4,
+                    _ => 8,
+                };
                 let bits = size * 8;
                 let mut r = 0u64;
                 for k in 0..(128 / bits) {
@@ -262,11 +319,27 @@ impl Exec<'_> {
                 } else {
                     self.src128(i, 1, true)? as u64
                 };
-                let size = match m { Psllw | Psrlw | Psraw => 2, Pslld | Psrld | Psrad => 4, _ => 8 };
+                let size = match m {
+                    Psllw | Psrlw | Psraw => 2,
+                    Pslld | Psrld | Psrad => 4,
+                    _ => 8,
+                };
                 let bits = (size * 8) as u64;
                 let r = lanes(self.xmm(op0), 0, size, |x, _| match m {
-                    Psllw | Pslld | Psllq => if count >= bits { 0 } else { x << count },
-                    Psrlw | Psrld | Psrlq => if count >= bits { 0 } else { x >> count },
+                    Psllw | Pslld | Psllq => {
+                        if count >= bits {
+                            0
+                        } else {
+                            x << count
+                        }
+                    }
+                    Psrlw | Psrld | Psrlq => {
+                        if count >= bits {
+                            0
+                        } else {
+                            x >> count
+                        }
+                    }
                     _ => (sx(x, size) >> count.min(bits - 1)) as u64,
                 });
                 self.set_xmm(op0, r);
@@ -274,7 +347,13 @@ impl Exec<'_> {
             Pslldq | Psrldq => {
                 let n = (i.immediate8() as u32).min(16) * 8;
                 let v = self.xmm(op0);
-                let r = if n >= 128 { 0 } else if m == Pslldq { v << n } else { v >> n };
+                let r = if n >= 128 {
+                    0
+                } else if m == Pslldq {
+                    v << n
+                } else {
+                    v >> n
+                };
                 self.set_xmm(op0, r);
             }
             Punpcklbw | Punpcklwd | Punpckldq | Punpcklqdq | Punpckhbw | Punpckhwd | Punpckhdq
@@ -302,7 +381,11 @@ impl Exec<'_> {
                 for k in 0..(2 * n) {
                     let v = if k < n { a } else { b };
                     let x = sx(((v >> ((k % n) * src * 8)) as u64) & mask(src), src);
-                    let y = if m == Packuswb { sat_u(x, dst) } else { sat_s(x, dst) };
+                    let y = if m == Packuswb {
+                        sat_u(x, dst)
+                    } else {
+                        sat_s(x, dst)
+                    };
                     r |= (y as u128) << (k * dst * 8);
                 }
                 self.set_xmm(op0, r);
@@ -347,8 +430,16 @@ impl Exec<'_> {
                 let b = self.src128(i, 1, true)?;
                 let a = self.xmm(op0);
                 let imm = i.immediate8() as u32;
-                let lo = if imm & 1 == 0 { a & u64::MAX as u128 } else { a >> 64 };
-                let hi = if imm & 2 == 0 { b & u64::MAX as u128 } else { b >> 64 };
+                let lo = if imm & 1 == 0 {
+                    a & u64::MAX as u128
+                } else {
+                    a >> 64
+                };
+                let hi = if imm & 2 == 0 {
+                    b & u64::MAX as u128
+                } else {
+                    b >> 64
+                };
                 self.set_xmm(op0, lo | (hi << 64));
             }
             Pinsrw => {

@@ -85,10 +85,20 @@ pub(crate) fn int_op(m: Mnemonic, a: u128, b: u128, w: u32, imm: u8, xmm0: u128)
                 _ => 8,
             };
             let sub = matches!(m, Psubb | Psubw | Psubd | Psubq);
-            map2(a, b, w, size, |x, y| if sub { x.wrapping_sub(y) } else { x.wrapping_add(y) })
+            map2(a, b, w, size, |x, y| {
+                if sub {
+                    x.wrapping_sub(y)
+                } else {
+                    x.wrapping_add(y)
+                }
+            })
         }
         Paddsb | Paddsw | Psubsb | Psubsw | Paddusb | Paddusw | Psubusb | Psubusw => {
-            let size = if matches!(m, Paddsb | Psubsb | Paddusb | Psubusb) { 1 } else { 2 };
+            let size = if matches!(m, Paddsb | Psubsb | Paddusb | Psubusb) {
+                1
+            } else {
+                2
+            };
             map2(a, b, w, size, |x, y| match m {
                 Paddsb | Paddsw => sat_s(sx(x, size) + sx(y, size), size),
                 Psubsb | Psubsw => sat_s(sx(x, size) - sx(y, size), size),
@@ -106,7 +116,11 @@ pub(crate) fn int_op(m: Mnemonic, a: u128, b: u128, w: u32, imm: u8, xmm0: u128)
             let ones = mask(size * 8) as u64;
             let eq = matches!(m, Pcmpeqb | Pcmpeqw | Pcmpeqd | Pcmpeqq);
             map2(a, b, w, size, |x, y| {
-                let t = if eq { x == y } else { sx(x, size) > sx(y, size) };
+                let t = if eq {
+                    x == y
+                } else {
+                    sx(x, size) > sx(y, size)
+                };
                 if t {
                     ones
                 } else {
@@ -142,7 +156,9 @@ pub(crate) fn int_op(m: Mnemonic, a: u128, b: u128, w: u32, imm: u8, xmm0: u128)
             let p1 = (x >> 8) as i64 * sx(y >> 8, 1);
             sat_s(p0 + p1, 2)
         }),
-        Pavgb | Pavgw => map2(a, b, w, if m == Pavgb { 1 } else { 2 }, |x, y| (x + y + 1) >> 1),
+        Pavgb | Pavgw => map2(a, b, w, if m == Pavgb { 1 } else { 2 }, |x, y| {
+            (x + y + 1) >> 1
+        }),
         Pminub | Pmaxub | Pminuw | Pmaxuw | Pminud | Pmaxud => {
             let size = match m {
                 Pminub | Pmaxub => 1,
@@ -171,7 +187,9 @@ pub(crate) fn int_op(m: Mnemonic, a: u128, b: u128, w: u32, imm: u8, xmm0: u128)
         Psadbw => {
             let mut r = 0u128;
             for h in 0..w / 8 {
-                let s: u64 = (0..8).map(|k| get(a, 1, h * 8 + k).abs_diff(get(b, 1, h * 8 + k))).sum();
+                let s: u64 = (0..8)
+                    .map(|k| get(a, 1, h * 8 + k).abs_diff(get(b, 1, h * 8 + k)))
+                    .sum();
                 r = put(r, 8, h, s);
             }
             r
@@ -202,7 +220,8 @@ pub(crate) fn int_op(m: Mnemonic, a: u128, b: u128, w: u32, imm: u8, xmm0: u128)
                 _ => (sx(x, size) >> count.min(bits - 1)) as u64,
             })
         }
-        Punpcklbw | Punpcklwd | Punpckldq | Punpcklqdq | Punpckhbw | Punpckhwd | Punpckhdq | Punpckhqdq => {
+        Punpcklbw | Punpcklwd | Punpckldq | Punpcklqdq | Punpckhbw | Punpckhwd | Punpckhdq
+        | Punpckhqdq => {
             let size = match m {
                 Punpcklbw | Punpckhbw => 1,
                 Punpcklwd | Punpckhwd => 2,
@@ -220,23 +239,37 @@ pub(crate) fn int_op(m: Mnemonic, a: u128, b: u128, w: u32, imm: u8, xmm0: u128)
             r
         }
         Packsswb | Packssdw | Packuswb | Packusdw => {
-            let (src, dst) = if matches!(m, Packssdw | Packusdw) { (4, 2) } else { (2, 1) };
+            let (src, dst) = if matches!(m, Packssdw | Packusdw) {
+                (4, 2)
+            } else {
+                (2, 1)
+            };
             let n = w / src;
             let mut r = 0;
             for k in 0..2 * n {
                 let v = if k < n { a } else { b };
                 let x = sx(get(v, src, k % n), src);
-                let y = if matches!(m, Packuswb | Packusdw) { sat_u(x, dst) } else { sat_s(x, dst) };
+                let y = if matches!(m, Packuswb | Packusdw) {
+                    sat_u(x, dst)
+                } else {
+                    sat_s(x, dst)
+                };
                 r = put(r, dst, k, y);
             }
             r
         }
-        Pshufw => (0..4).fold(0, |r, k| put(r, 2, k, get(b, 2, (imm as u32 >> (2 * k)) & 3))),
+        Pshufw => (0..4).fold(0, |r, k| {
+            put(r, 2, k, get(b, 2, (imm as u32 >> (2 * k)) & 3))
+        }),
         Pshufb => {
             let mut r = 0;
             for k in 0..w {
                 let s = get(b, 1, k);
-                let v = if s & 0x80 != 0 { 0 } else { get(a, 1, (s as u32) & (w - 1)) };
+                let v = if s & 0x80 != 0 {
+                    0
+                } else {
+                    get(a, 1, (s as u32) & (w - 1))
+                };
                 r = put(r, 1, k, v);
             }
             r
@@ -293,8 +326,20 @@ pub(crate) fn int_op(m: Mnemonic, a: u128, b: u128, w: u32, imm: u8, xmm0: u128)
             };
             map2(b, 0, w, size, |x, _| sx(x, size).unsigned_abs())
         }
-        Pblendvb => (0..w).fold(a, |r, k| if get(xmm0, 1, k) & 0x80 != 0 { put(r, 1, k, get(b, 1, k)) } else { r }),
-        Pblendw => (0..8).fold(a, |r, k| if imm >> k & 1 != 0 { put(r, 2, k, get(b, 2, k)) } else { r }),
+        Pblendvb => (0..w).fold(a, |r, k| {
+            if get(xmm0, 1, k) & 0x80 != 0 {
+                put(r, 1, k, get(b, 1, k))
+            } else {
+                r
+            }
+        }),
+        Pblendw => (0..8).fold(a, |r, k| {
+            if imm >> k & 1 != 0 {
+                put(r, 2, k, get(b, 2, k))
+            } else {
+                r
+            }
+        }),
         Phminposuw => {
             let (mut best, mut idx) = (get(b, 2, 0), 0);
             for k in 1..8 {
@@ -311,7 +356,9 @@ pub(crate) fn int_op(m: Mnemonic, a: u128, b: u128, w: u32, imm: u8, xmm0: u128)
             let aoff = ((imm as u32 >> 2) & 1) * 4;
             let mut r = 0;
             for k in 0..8 {
-                let s: u64 = (0..4).map(|j| get(a, 1, aoff + k + j).abs_diff(get(b, 1, boff + j))).sum();
+                let s: u64 = (0..4)
+                    .map(|j| get(a, 1, aoff + k + j).abs_diff(get(b, 1, boff + j)))
+                    .sum();
                 r = put(r, 2, k, s);
             }
             r

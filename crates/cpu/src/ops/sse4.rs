@@ -12,7 +12,11 @@ fn crc32c(mut crc: u32, v: u64, n: u32) -> u32 {
     for k in 0..n {
         crc ^= ((v >> (8 * k)) & 0xff) as u32;
         for _ in 0..8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ 0x82f6_3b78 } else { crc >> 1 };
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0x82f6_3b78
+            } else {
+                crc >> 1
+            };
         }
     }
     crc
@@ -93,7 +97,9 @@ fn pcmpstr(a: u128, la: i64, b: u128, lb: i64, imm: u8) -> (u32, u32) {
 /// Length of a null-terminated string of bytes/words in `v`.
 fn implicit_len(v: u128, words: bool) -> i64 {
     let (n, size) = if words { (8, 16) } else { (16, 8) };
-    (0..n).find(|&k| (v >> (k * size)) & ((1u128 << size) - 1) == 0).unwrap_or(n) as i64
+    (0..n)
+        .find(|&k| (v >> (k * size)) & ((1u128 << size) - 1) == 0)
+        .unwrap_or(n) as i64
 }
 
 impl Exec<'_> {
@@ -103,8 +109,8 @@ impl Exec<'_> {
         let m = i.mnemonic();
         let op0 = i.op0_register();
         match m {
-            Pmovsxbw | Pmovsxbd | Pmovsxbq | Pmovsxwd | Pmovsxwq | Pmovsxdq | Pmovzxbw | Pmovzxbd
-            | Pmovzxbq | Pmovzxwd | Pmovzxwq | Pmovzxdq => {
+            Pmovsxbw | Pmovsxbd | Pmovsxbq | Pmovsxwd | Pmovsxwq | Pmovsxdq | Pmovzxbw
+            | Pmovzxbd | Pmovzxbq | Pmovzxwd | Pmovzxwq | Pmovzxdq => {
                 let (from, to) = match m {
                     Pmovsxbw | Pmovzxbw => (1, 2),
                     Pmovsxbd | Pmovzxbd => (1, 4),
@@ -119,7 +125,11 @@ impl Exec<'_> {
                 let mut r = 0u128;
                 for k in 0..n {
                     let x = (src >> (k * from * 8)) as u64 & crate::flags::mask(from);
-                    let x = if signed { crate::ops::shift::sign_extend(x, from) } else { x };
+                    let x = if signed {
+                        crate::ops::shift::sign_extend(x, from)
+                    } else {
+                        x
+                    };
                     r |= ((x & crate::flags::mask(to)) as u128) << (k * to * 8);
                 }
                 self.set_xmm(op0, r);
@@ -201,8 +211,18 @@ impl Exec<'_> {
                     self.cpu.set_reg(Register::ECX, idx as u64);
                 } else {
                     let r = if imm & 0x40 != 0 {
-                        let (size, ones) = if words { (16, 0xffffu128) } else { (8, 0xffu128) };
-                        (0..n).fold(0u128, |r, k| if res2 >> k & 1 != 0 { r | (ones << (k * size)) } else { r })
+                        let (size, ones) = if words {
+                            (16, 0xffffu128)
+                        } else {
+                            (8, 0xffu128)
+                        };
+                        (0..n).fold(0u128, |r, k| {
+                            if res2 >> k & 1 != 0 {
+                                r | (ones << (k * size))
+                            } else {
+                                r
+                            }
+                        })
                     } else {
                         res2 as u128
                     };
@@ -233,13 +253,18 @@ impl Exec<'_> {
                 if !op0.is_xmm() {
                     return Err(self.illegal(i));
                 }
-                let imm = if (0..i.op_count()).any(|n| i.op_kind(n) == OpKind::Immediate8) { i.immediate8() } else { 0 };
+                let imm = if (0..i.op_count()).any(|n| i.op_kind(n) == OpKind::Immediate8) {
+                    i.immediate8()
+                } else {
+                    0
+                };
                 let a = self.xmm(op0);
                 let b = match i.op1_kind() {
                     OpKind::Immediate8 => imm as u128,
                     _ => self.src128(i, 1, true)?,
                 };
-                let r = super::simd_int::int_op(m, a, b, 16, imm, self.cpu.xmm[0]).ok_or_else(|| self.illegal(i))?;
+                let r = super::simd_int::int_op(m, a, b, 16, imm, self.cpu.xmm[0])
+                    .ok_or_else(|| self.illegal(i))?;
                 self.set_xmm(op0, r);
             }
         }

@@ -59,7 +59,13 @@ impl Exec<'_> {
     }
 
     /// Lane-wise `dst = f(dst, src)` over all lanes (packed) or lane 0.
-    fn fp_binary(&mut self, i: &Instruction, k: Kind, packed: bool, f: impl Fn(u64, u64, &mut Env) -> u64) -> Res {
+    fn fp_binary(
+        &mut self,
+        i: &Instruction,
+        k: Kind,
+        packed: bool,
+        f: impl Fn(u64, u64, &mut Env) -> u64,
+    ) -> Res {
         let dst = i.op0_register();
         let a = self.xmm(dst);
         let b = self.fp_src(i, 1, packed, k)?;
@@ -88,8 +94,8 @@ impl Exec<'_> {
             }
         };
         let r = match m {
-            Addps | Addss | Addpd | Addsd | Subps | Subss | Subpd | Subsd | Mulps | Mulss | Mulpd
-            | Mulsd | Divps | Divss | Divpd | Divsd => {
+            Addps | Addss | Addpd | Addsd | Subps | Subss | Subpd | Subsd | Mulps | Mulss
+            | Mulpd | Mulsd | Divps | Divss | Divpd | Divsd => {
                 let (k, packed) = kind(m);
                 let op = match m {
                     Addps | Addss | Addpd | Addsd => Op::Add,
@@ -116,7 +122,11 @@ impl Exec<'_> {
                 // allow a relative error up to 1.5 * 2^-12).
                 self.fp_binary(i, k, packed, |_, b, e| {
                     let mut quiet = Env { masks: 0x3f, ..*e };
-                    let x = if rsqrt { sse::sqrt(k, b, &mut quiet) } else { b };
+                    let x = if rsqrt {
+                        sse::sqrt(k, b, &mut quiet)
+                    } else {
+                        b
+                    };
                     sse::binop(k, Op::Div, 0x3f80_0000, x, &mut quiet)
                 })
             }
@@ -124,7 +134,13 @@ impl Exec<'_> {
                 let (k, packed) = kind(m);
                 let pred = i.immediate8();
                 let ones = u64::MAX >> (64 - k.width());
-                self.fp_binary(i, k, packed, |a, b, e| if sse::cmp_pred(k, pred, a, b, e) { ones } else { 0 })
+                self.fp_binary(i, k, packed, |a, b, e| {
+                    if sse::cmp_pred(k, pred, a, b, e) {
+                        ones
+                    } else {
+                        0
+                    }
+                })
             }
             Comiss | Ucomiss | Comisd | Ucomisd => self.comis(i),
             Addsubps | Addsubpd | Haddps | Haddpd | Hsubps | Hsubpd => self.horizontal(i),
@@ -138,7 +154,11 @@ impl Exec<'_> {
                 let imm = i.immediate8();
                 let quiet = imm & 8 != 0;
                 let mx = self.cpu.mxcsr;
-                let rc = if imm & 4 != 0 { Rc::from_bits(mx >> 13) } else { Rc::from_bits(imm as u32) };
+                let rc = if imm & 4 != 0 {
+                    Rc::from_bits(mx >> 13)
+                } else {
+                    Rc::from_bits(imm as u32)
+                };
                 self.fp_binary(i, k, packed, |_, b, e| sse::round_int(k, b, rc, quiet, e))
             }
             Dpps | Dppd => self.dot(i),
@@ -151,7 +171,11 @@ impl Exec<'_> {
         use crate::flags::{AF, CF, OF, PF, SF, ZF};
         use Mnemonic::*;
         let m = i.mnemonic();
-        let k = if matches!(m, Comiss | Ucomiss) { Kind::S } else { Kind::D };
+        let k = if matches!(m, Comiss | Ucomiss) {
+            Kind::S
+        } else {
+            Kind::D
+        };
         let a = lane(self.xmm(i.op0_register()), k, 0);
         let b = lane(self.fp_src(i, 1, false, k)?, k, 0);
         let mut env = Env::new(self.cpu.mxcsr);
@@ -170,7 +194,11 @@ impl Exec<'_> {
     fn horizontal(&mut self, i: &Instruction) -> Res {
         use Mnemonic::*;
         let m = i.mnemonic();
-        let k = if matches!(m, Addsubps | Haddps | Hsubps) { Kind::S } else { Kind::D };
+        let k = if matches!(m, Addsubps | Haddps | Hsubps) {
+            Kind::S
+        } else {
+            Kind::D
+        };
         let dst = i.op0_register();
         let a = self.xmm(dst);
         let b = self.src128(i, 1, true)?;
@@ -179,11 +207,19 @@ impl Exec<'_> {
         let mut r = 0u128;
         for l in 0..n {
             let (x, y, op) = match m {
-                Addsubps | Addsubpd => (lane(a, k, l), lane(b, k, l), if l % 2 == 0 { Op::Sub } else { Op::Add }),
+                Addsubps | Addsubpd => (
+                    lane(a, k, l),
+                    lane(b, k, l),
+                    if l % 2 == 0 { Op::Sub } else { Op::Add },
+                ),
                 _ => {
                     let src = if l < n / 2 { a } else { b };
                     let j = (l % (n / 2)) * 2;
-                    let op = if matches!(m, Haddps | Haddpd) { Op::Add } else { Op::Sub };
+                    let op = if matches!(m, Haddps | Haddpd) {
+                        Op::Add
+                    } else {
+                        Op::Sub
+                    };
                     (lane(src, k, j), lane(src, k, j + 1), op)
                 }
             };
@@ -196,7 +232,11 @@ impl Exec<'_> {
     }
 
     fn dot(&mut self, i: &Instruction) -> Res {
-        let k = if i.mnemonic() == Mnemonic::Dpps { Kind::S } else { Kind::D };
+        let k = if i.mnemonic() == Mnemonic::Dpps {
+            Kind::S
+        } else {
+            Kind::D
+        };
         let dst = i.op0_register();
         let a = self.xmm(dst);
         let b = self.src128(i, 1, true)?;
@@ -207,7 +247,9 @@ impl Exec<'_> {
         let mut t = [0u64; 4];
         for l in 0..n {
             t[l as usize] = if imm & (16 << l) != 0 {
-                with(&mut env, |e| sse::binop(k, Op::Mul, lane(a, k, l), lane(b, k, l), e))
+                with(&mut env, |e| {
+                    sse::binop(k, Op::Mul, lane(a, k, l), lane(b, k, l), e)
+                })
             } else {
                 zero
             };
@@ -250,7 +292,11 @@ impl Exec<'_> {
                 Ok(())
             })(),
             Cvtss2si | Cvttss2si | Cvtsd2si | Cvttsd2si => (|| {
-                let k = if matches!(m, Cvtss2si | Cvttss2si) { Kind::S } else { Kind::D };
+                let k = if matches!(m, Cvtss2si | Cvttss2si) {
+                    Kind::S
+                } else {
+                    Kind::D
+                };
                 let trunc = matches!(m, Cvttss2si | Cvttsd2si);
                 let bits = i.op0_register().size() as u32 * 8;
                 let a = lane(self.fp_src(i, 1, false, k)?, k, 0);
@@ -261,7 +307,11 @@ impl Exec<'_> {
                 Ok(())
             })(),
             Cvtss2sd | Cvtsd2ss => (|| {
-                let (from, to) = if m == Cvtss2sd { (Kind::S, Kind::D) } else { (Kind::D, Kind::S) };
+                let (from, to) = if m == Cvtss2sd {
+                    (Kind::S, Kind::D)
+                } else {
+                    (Kind::D, Kind::S)
+                };
                 let a = lane(self.fp_src(i, 1, false, from)?, from, 0);
                 let mut env = Env::new(self.cpu.mxcsr);
                 let x = sse::convert(from, to, a, &mut env);
@@ -271,7 +321,8 @@ impl Exec<'_> {
                 self.set_xmm(dst, r);
                 Ok(())
             })(),
-            Cvtps2pd | Cvtpd2ps | Cvtdq2ps | Cvtps2dq | Cvttps2dq | Cvtdq2pd | Cvtpd2dq | Cvttpd2dq => (|| {
+            Cvtps2pd | Cvtpd2ps | Cvtdq2ps | Cvtps2dq | Cvttps2dq | Cvtdq2pd | Cvtpd2dq
+            | Cvttpd2dq => (|| {
                 // Sources of 64 bits: cvtps2pd and cvtdq2pd.
                 let src = if matches!(m, Cvtps2pd | Cvtdq2pd) {
                     self.src_low(i, 1, 8)?
@@ -314,7 +365,11 @@ impl Exec<'_> {
                 Ok(())
             })(),
             Movddup | Movshdup | Movsldup => (|| {
-                let v = if m == Movddup { self.src_low(i, 1, 8)? } else { self.src128(i, 1, true)? };
+                let v = if m == Movddup {
+                    self.src_low(i, 1, 8)?
+                } else {
+                    self.src128(i, 1, true)?
+                };
                 let r = match m {
                     Movddup => (v & u64::MAX as u128) | (v << 64),
                     Movshdup => {
@@ -330,7 +385,11 @@ impl Exec<'_> {
                 Ok(())
             })(),
             Blendps | Blendpd | Blendvps | Blendvpd => (|| {
-                let k = if matches!(m, Blendps | Blendvps) { Kind::S } else { Kind::D };
+                let k = if matches!(m, Blendps | Blendvps) {
+                    Kind::S
+                } else {
+                    Kind::D
+                };
                 let dst = i.op0_register();
                 let (a, b) = (self.xmm(dst), self.src128(i, 1, true)?);
                 let mask = self.cpu.xmm[0];
@@ -366,7 +425,11 @@ impl Exec<'_> {
                 Ok(())
             })(),
             Extractps => (|| {
-                let v = lane(self.xmm(i.op1_register()), Kind::S, i.immediate8() as u32 & 3);
+                let v = lane(
+                    self.xmm(i.op1_register()),
+                    Kind::S,
+                    i.immediate8() as u32 & 3,
+                );
                 if i.op0_kind() == OpKind::Memory {
                     mem::write_u32(self.ea(i), v as u32)?;
                 } else {

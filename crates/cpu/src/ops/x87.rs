@@ -69,7 +69,11 @@ pub(crate) fn arith(op: Op, a: F80, b: F80, de_in: u8, fmt: &Fmt, ctl: &Ctl, cw:
         let (r, f) = propagate(a, b);
         return (r, f, false);
     }
-    let (b, cb) = if op == Op::Sub { (b.neg(), cb) } else { (b, cb) };
+    let (b, cb) = if op == Op::Sub {
+        (b.negate(), cb)
+    } else {
+        (b, cb)
+    };
     let sign = a.sign() != b.sign();
     let zero_a = ca == Class::Zero;
     let zero_b = cb == Class::Zero;
@@ -100,7 +104,11 @@ pub(crate) fn arith(op: Op, a: F80, b: F80, de_in: u8, fmt: &Fmt, ctl: &Ctl, cw:
             }
             match (zero_a, zero_b) {
                 (true, true) => {
-                    let s = if a.sign() == b.sign() { a.sign() } else { ctl.rc == Rc::Down };
+                    let s = if a.sign() == b.sign() {
+                        a.sign()
+                    } else {
+                        ctl.rc == Rc::Down
+                    };
                     (F80::zero(s), flags, false)
                 }
                 (true, false) => rounded(Raw::from_unp(b.unp()), fmt, ctl, flags),
@@ -152,7 +160,11 @@ pub(crate) fn compare(a: F80, b: F80, quiet: bool) -> (Option<Ordering>, u8) {
         let ie = !quiet || ca == Class::SNaN || cb == Class::SNaN;
         return (None, if ie { IE } else { 0 });
     }
-    let de = if ca == Class::Denormal || cb == Class::Denormal { DE } else { 0 };
+    let de = if ca == Class::Denormal || cb == Class::Denormal {
+        DE
+    } else {
+        0
+    };
     let (za, zb) = (ca == Class::Zero, cb == Class::Zero);
     let ord = if za && zb {
         Ordering::Equal
@@ -183,7 +195,12 @@ const LN2: (i32, u128) = (-1, 0xb17217f7d1cf79abc9e3b39803f2f6af);
 impl Exec<'_> {
     fn ctl87(&self) -> Ctl {
         let cw = self.cpu.x87.cw;
-        Ctl { rc: Rc::from_bits((cw >> 10) as u32), ue_masked: cw & 0x10 != 0, oe_masked: cw & 8 != 0, ftz: false }
+        Ctl {
+            rc: Rc::from_bits((cw >> 10) as u32),
+            ue_masked: cw & 0x10 != 0,
+            oe_masked: cw & 8 != 0,
+            ftz: false,
+        }
     }
 
     fn pc_fmt(&self) -> Fmt {
@@ -308,7 +325,9 @@ impl Exec<'_> {
             };
             let ea = self.ea(i).wrapping_sub(self.cpu.seg_base[seg]) & self.cpu.addr_mask();
             // Linux runs 64-bit processes with DS = ES = 0.
-            let sel = if self.cpu.mode == crate::state::Mode::Bits64 && (seg == crate::state::DS || seg == crate::state::ES) {
+            let sel = if self.cpu.mode == crate::state::Mode::Bits64
+                && (seg == crate::state::DS || seg == crate::state::ES)
+            {
                 0
             } else {
                 self.cpu.seg[seg]
@@ -430,9 +449,11 @@ impl Exec<'_> {
                     self.cpu.x87.set_st(0, v);
                 }
             }
-            Fadd | Faddp | Fiadd | Fsub | Fsubp | Fisub | Fsubr | Fsubrp | Fisubr | Fmul | Fmulp
-            | Fimul | Fdiv | Fdivp | Fidiv | Fdivr | Fdivrp | Fidivr => self.farith(i)?,
-            Fcom | Fcomp | Fcompp | Fucom | Fucomp | Fucompp | Ficom | Ficomp | Ftst => self.fcom(i)?,
+            Fadd | Faddp | Fiadd | Fsub | Fsubp | Fisub | Fsubr | Fsubrp | Fisubr | Fmul
+            | Fmulp | Fimul | Fdiv | Fdivp | Fidiv | Fdivr | Fdivrp | Fidivr => self.farith(i)?,
+            Fcom | Fcomp | Fcompp | Fucom | Fucomp | Fucompp | Ficom | Ficomp | Ftst => {
+                self.fcom(i)?
+            }
             Fcomi | Fcomip | Fucomi | Fucomip => self.fcomi(i),
             Fxam => self.fxam(),
             Fchs | Fabs => {
@@ -444,7 +465,7 @@ impl Exec<'_> {
                 }
                 self.set_c1(false);
                 let v = self.cpu.x87.st(0);
-                let v = if m == Fchs { v.neg() } else { v.abs() };
+                let v = if m == Fchs { v.negate() } else { v.abs() };
                 self.cpu.x87.set_st(0, v);
             }
             Fld1 | Fldz | Fldpi | Fldl2e | Fldl2t | Fldlg2 | Fldln2 => {
@@ -459,7 +480,10 @@ impl Exec<'_> {
                             Fldlg2 => LG2,
                             _ => LN2,
                         };
-                        let ctl = Ctl { rc: self.ctl87().rc, ..Ctl::NEAREST };
+                        let ctl = Ctl {
+                            rc: self.ctl87().rc,
+                            ..Ctl::NEAREST
+                        };
                         F80::from_packed(round::round(false, e, s, &round::F80, &ctl))
                     }
                 };
@@ -467,7 +491,11 @@ impl Exec<'_> {
             }
             Fincstp | Fdecstp => {
                 let x = &mut self.cpu.x87;
-                x.top = if m == Fincstp { (x.top + 1) & 7 } else { (x.top + 7) & 7 };
+                x.top = if m == Fincstp {
+                    (x.top + 1) & 7
+                } else {
+                    (x.top + 7) & 7
+                };
                 self.set_c1(false);
             }
             Ffree | Ffreep => {
@@ -587,7 +615,11 @@ impl Exec<'_> {
         let a = self.ea(i);
         let bits = i.memory_size().size() as u32 * 8;
         let pop = i.mnemonic() != Mnemonic::Fist;
-        let rc = if i.mnemonic() == Mnemonic::Fisttp { Rc::Zero } else { self.ctl87().rc };
+        let rc = if i.mnemonic() == Mnemonic::Fisttp {
+            Rc::Zero
+        } else {
+            self.ctl87().rc
+        };
         let (val, flags, up) = if self.cpu.x87.is_empty(0) {
             if !self.underflow() {
                 return Ok(());
@@ -628,7 +660,11 @@ impl Exec<'_> {
                 if mag >= 1_000_000_000_000_000_000 {
                     (IND, IE, false)
                 } else {
-                    (f80::to_bcd(sign, mag as u64), if inexact { PE } else { 0 }, up)
+                    (
+                        f80::to_bcd(sign, mag as u64),
+                        if inexact { PE } else { 0 },
+                        up,
+                    )
                 }
             }
             _ => (IND, IE, false),
@@ -676,7 +712,15 @@ impl Exec<'_> {
         }
         let d = self.cpu.x87.st(dst);
         let (a, b) = if rev { (src, d) } else { (d, src) };
-        let o = arith(op, a, b, de_in, &self.pc_fmt(), &self.ctl87(), self.cpu.x87.cw);
+        let o = arith(
+            op,
+            a,
+            b,
+            de_in,
+            &self.pc_fmt(),
+            &self.ctl87(),
+            self.cpu.x87.cw,
+        );
         if self.put(dst, o) && pop {
             self.cpu.x87.pop();
         }
@@ -698,7 +742,11 @@ impl Exec<'_> {
             let (v, de) = self.load_mem(i)?;
             (v, de, self.cpu.x87.is_empty(0))
         } else {
-            let j = if i.op_count() >= 2 { Self::st_index(i.op1_register()) } else { 1 };
+            let j = if i.op_count() >= 2 {
+                Self::st_index(i.op1_register())
+            } else {
+                1
+            };
             let x = &self.cpu.x87;
             (x.st(j), 0, x.is_empty(0) || x.is_empty(j))
         };
@@ -836,9 +884,8 @@ impl Exec<'_> {
                 }
             }
             Fsin | Fcos | Fptan | Fsincos => {
-                if let Some(c) = transcend::out_of_range(a) {
+                if transcend::out_of_range(a) {
                     self.set_cc(SW_C1 | SW_C2, SW_C2);
-                    let _ = c;
                     return;
                 }
                 self.set_cc(SW_C2, 0);
@@ -949,7 +996,11 @@ fn fscale(a: F80, b: F80, ctl: &Ctl, cw: u16) -> Out {
         let (r, f) = propagate(a, b);
         return (r, f, false);
     }
-    let de = if ca == Class::Denormal || cb == Class::Denormal { DE } else { 0 };
+    let de = if ca == Class::Denormal || cb == Class::Denormal {
+        DE
+    } else {
+        0
+    };
     if de != 0 && cw & (DE as u16) == 0 {
         return indefinite(DE);
     }
@@ -970,7 +1021,10 @@ fn fscale(a: F80, b: F80, ctl: &Ctl, cw: u16) -> Out {
             let n = mag.min(1 << 20) as i32;
             let n = if sign { -n } else { n };
             let u = a.unp();
-            let r = Raw::from_unp(Unp { exp: u.exp + n, ..u });
+            let r = Raw::from_unp(Unp {
+                exp: u.exp + n,
+                ..u
+            });
             rounded(r, &round::F80, ctl, de)
         }
     }
@@ -1006,12 +1060,19 @@ fn fprem(a: F80, b: F80, nearest: bool, ctl: &Ctl, cw: u16) -> (Out, u16) {
     if ca == Class::Inf || cb == Class::Zero {
         return (indefinite(IE), 0);
     }
-    let de = if ca == Class::Denormal || cb == Class::Denormal { DE } else { 0 };
+    let de = if ca == Class::Denormal || cb == Class::Denormal {
+        DE
+    } else {
+        0
+    };
     if de != 0 && cw & (DE as u16) == 0 {
         return (indefinite(DE), 0);
     }
     // Exact results: only underflow control matters.
-    let ctl = Ctl { rc: Rc::Nearest, ..*ctl };
+    let ctl = Ctl {
+        rc: Rc::Nearest,
+        ..*ctl
+    };
     if ca == Class::Zero {
         return ((a, de, false), 0);
     }
@@ -1023,7 +1084,10 @@ fn fprem(a: F80, b: F80, nearest: bool, ctl: &Ctl, cw: u16) -> (Out, u16) {
     if d >= 64 {
         // Partial remainder: reduce by b * 2^(d - n), n in 32..63.
         let n = 32 + (d % 32);
-        let ub2 = Unp { exp: ua.exp - n, ..ub };
+        let ub2 = Unp {
+            exp: ua.exp - n,
+            ..ub
+        };
         let (r, _) = arith::rem(ua, ub2, false);
         let o = rounded(r, &round::F80, &ctl, de);
         return (o, SW_C2);

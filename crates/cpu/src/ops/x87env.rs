@@ -7,7 +7,10 @@ use crate::mem;
 use iced_x86::{Instruction, MemorySize, Mnemonic};
 
 fn is_short(i: &Instruction) -> bool {
-    matches!(i.memory_size(), MemorySize::FpuEnv14 | MemorySize::FpuState94)
+    matches!(
+        i.memory_size(),
+        MemorySize::FpuEnv14 | MemorySize::FpuState94
+    )
 }
 
 impl Exec<'_> {
@@ -33,7 +36,11 @@ impl Exec<'_> {
     pub(crate) fn x87_load_env(&mut self, i: &Instruction) -> Res {
         let a = self.ea(i);
         let env_len = if is_short(i) { 14 } else { 28 };
-        let regs = if i.mnemonic() == Mnemonic::Frstor { 80 } else { 0 };
+        let regs = if i.mnemonic() == Mnemonic::Frstor {
+            80
+        } else {
+            0
+        };
         let mut img = vec![0u8; env_len + regs];
         mem::read_bytes(a, &mut img)?;
         fpimage::load_env_image(self.cpu, &img, is_short(i));
