@@ -72,6 +72,7 @@ impl BlockCache {
                 Some(b) => b.clone(),
                 None => {
                     let b = Rc::new(decode_block(addr, bitness)?);
+                crate::code::note_decoded(addr, b.end);
                     self.blocks.insert(addr, b.clone());
                     b
                 }

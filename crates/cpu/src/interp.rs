@@ -26,6 +26,11 @@ pub enum Exit {
     /// General protection: privileged instruction, misaligned SSE access,
     /// software interrupt other than 0x80 (SIGSEGV with si_addr 0).
     GeneralProtection,
+    /// A store hit a page holding decoded code (see `code.rs`); the page is
+    /// writable again and its blocks are gone from this thread's cache. The
+    /// OS layer invalidates them in the other threads; rip is at the store,
+    /// which runs again.
+    CodeWritten { page: u64 },
     /// The interrupt flag was set (a signal is pending, or shared state
     /// changed); rip is at the next instruction to run.
     Interrupted,
@@ -88,6 +93,14 @@ impl Interpreter {
                         cpu.rip = ex.next;
                         return e;
                     }
+                    Err(Exit::Fault(f)) if f.signo == libc::SIGSEGV => {
+                        cpu.rip = rip;
+                        if let Some(page) = crate::code::on_write_fault(f.addr) {
+                            self.cache.invalidate(page, page + 4096);
+                            return Exit::CodeWritten { page };
+                        }
+                        return Exit::Fault(f);
+                    }
                     Err(e) => {
                         cpu.rip = rip;
                         return e;
@@ -109,6 +122,12 @@ impl Interpreter {
         let mut ex = Exec { cpu: &mut *cpu, next };
         let r = ex.exec(&insn);
         let next = ex.next;
+        if let Err(Exit::Fault(f)) = r {
+            if let Some(page) = crate::code::on_write_fault(f.addr) {
+                self.cache.invalidate(page, page + 4096);
+                return Err(Exit::CodeWritten { page });
+            }
+        }
         match r {
             Ok(()) | Err(Exit::Syscall(_)) | Err(Exit::Breakpoint) => cpu.rip = next,
             _ => {}

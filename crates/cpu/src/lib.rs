@@ -2,6 +2,7 @@
 //! instruction semantics and the interpreter, guest memory access with host-MMU
 //! fault recovery. Knows nothing of Linux.
 
+pub mod code;
 pub mod cpuid;
 pub mod decode;
 pub mod fast;

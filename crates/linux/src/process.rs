@@ -295,6 +295,7 @@ impl Process {
                     self.force_signal(SigInfo::fault(libc::SIGSEGV, SI_KERNEL, 0), trap)
                 }
                 Exit::Interrupted => {}
+                Exit::CodeWritten { page } => self.code_changed(page, 4096),
             }
             if let Some(code) = self.thread.exit {
                 return code;

@@ -255,4 +255,5 @@ program_tests! {
     control => [exits(26)];
     mmap => [exits(27)];
     threads => [exits(28)];
+    smc => [exits(29)];
 }

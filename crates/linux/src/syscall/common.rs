@@ -20,6 +20,7 @@ impl Process {
     /// Forgets decoded code in [start, start+len), in every thread.
     pub(crate) fn code_changed(&mut self, start: u64, len: u64) {
         let end = start.saturating_add(len);
+        x86run_cpu::code::forget(start, end);
         self.sync_code();
         self.interp.cache.invalidate(start, end);
         let seen = self.thread.code_seen;

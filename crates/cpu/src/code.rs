@@ -1,0 +1,68 @@
+//! Self-modifying code: guest pages that hold decoded code and are writable
+//! are write-protected on the host when a block is decoded from them. A guest
+//! store to such a page faults; the interpreter then restores write access,
+//! forgets the page and reports `Exit::CodeWritten`, so that every thread
+//! drops its decoded blocks for the page before the store is retried.
+//! Pages the guest cannot write need no protection: changing them takes an
+//! mprotect or munmap, which invalidates decoded code anyway.
+
+use crate::mem;
+use std::collections::BTreeSet;
+use std::sync::Mutex;
+
+const PAGE: u64 = 4096;
+
+/// Pages x86run made read-only because they hold decoded code.
+static PROTECTED: Mutex<BTreeSet<u64>> = Mutex::new(BTreeSet::new());
+
+fn protected() -> std::sync::MutexGuard<'static, BTreeSet<u64>> {
+    PROTECTED.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn host_mprotect(page: u64, prot: i32) -> bool {
+    // SAFETY: changes the protection of one guest page; guest memory is
+    // only ever accessed through the fault-checked accessors in mem.rs.
+    unsafe { libc::mprotect(page as *mut libc::c_void, PAGE as usize, prot) == 0 }
+}
+
+/// Called after decoding code in [start, end): write-protects the pages
+/// that the guest could write.
+pub fn note_decoded(start: u64, end: u64) {
+    let mut set = protected();
+    let mut page = start & !(PAGE - 1);
+    while page < end {
+        if !set.contains(&page) {
+            // Writable? A locked compare-exchange of a byte with itself
+            // writes without changing anything, and faults if it cannot.
+            let writable = mem::read_u8(page)
+                .and_then(|v| mem::cas_u8(page, v as u64, v as u64))
+                .is_ok();
+            if writable && host_mprotect(page, libc::PROT_READ | libc::PROT_EXEC) {
+                set.insert(page);
+            }
+        }
+        page += PAGE;
+    }
+}
+
+/// Handles a write fault at `addr`: if x86run protected that page, makes it
+/// writable again and returns the page for invalidation.
+pub fn on_write_fault(addr: u64) -> Option<u64> {
+    let page = addr & !(PAGE - 1);
+    let mut set = protected();
+    if set.remove(&page) {
+        host_mprotect(page, libc::PROT_READ | libc::PROT_WRITE | libc::PROT_EXEC);
+        Some(page)
+    } else {
+        None
+    }
+}
+
+/// The guest changed or unmapped [start, end) itself: x86run no longer
+/// holds any of those pages protected.
+pub fn forget(start: u64, end: u64) {
+    let mut set = protected();
+    if !set.is_empty() {
+        set.retain(|&p| p + PAGE <= start || p >= end);
+    }
+}
