@@ -66,3 +66,15 @@ pub fn forget(start: u64, end: u64) {
         set.retain(|&p| p + PAGE <= start || p >= end);
     }
 }
+
+/// Makes every protected page writable again (a system call needs to write
+/// to one); returns the pages, whose decoded blocks must be dropped.
+pub fn release_all() -> Vec<u64> {
+    let mut set = protected();
+    let pages: Vec<u64> = set.iter().copied().collect();
+    for &page in &pages {
+        host_mprotect(page, libc::PROT_READ | libc::PROT_WRITE | libc::PROT_EXEC);
+    }
+    set.clear();
+    pages
+}

@@ -256,4 +256,5 @@ program_tests! {
     mmap => [exits(27)];
     threads => [exits(28)];
     smc => [exits(29)];
+    smc_syscall => [exits(30)];
 }

@@ -229,6 +229,22 @@ impl Process {
 
     /// Hands a syscall to the host kernel entry for its ABI.
     pub fn pass(&mut self, abi: Abi, nr: u64, args: &[u64; 6]) -> i64 {
+        let r = self.pass_once(abi, nr, args);
+        // The kernel cannot write to pages x86run write-protected because
+        // they hold decoded code: give them back and try once more.
+        if r == EFAULT {
+            let pages = x86run_cpu::code::release_all();
+            if !pages.is_empty() {
+                for page in pages {
+                    self.code_changed(page, 4096);
+                }
+                return self.pass_once(abi, nr, args);
+            }
+        }
+        r
+    }
+
+    fn pass_once(&mut self, abi: Abi, nr: u64, args: &[u64; 6]) -> i64 {
         match abi {
             Abi::X86_64 => crate::safe_syscall::syscall(&self.interp.interrupt, nr, *args),
             Abi::I386 => {
