@@ -892,6 +892,9 @@ def gen_simd_int(prog):
         for imm in imms:
             code = "%s xmm0, %s, %d" % (op, reg, imm) if op.startswith("pins") else "%s %s, xmm1, %d" % (op, reg, imm)
             prog.add("%s %d" % (op, imm), code, int_cases(prog, 4))
+    prog.add("pextrw m16", "pextrw WORD PTR [memop+2], xmm1, 5", int_cases(prog, 4))
+    prog.add("pextrb m8", "pextrb BYTE PTR [memop+1], xmm1, 9", int_cases(prog, 4))
+    prog.add("extractps m32", "extractps DWORD PTR [memop+4], xmm1, 2", int_cases(prog, 4))
     if prog.bits == 64:
         prog.add("pinsrq", "pinsrq xmm0, rax, 1", int_cases(prog, 4))
         prog.add("pextrq", "pextrq rax, xmm1, 1", int_cases(prog, 4))

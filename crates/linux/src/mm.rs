@@ -345,6 +345,31 @@ impl AddressSpace {
         r
     }
 
+    /// Claims a range of the i386 guest space for a mapping the caller
+    /// puts over the reservation itself (shmat, aio rings): `addr` 0 picks
+    /// a free range top-down, otherwise [addr, addr+len) must lie in the
+    /// guest space and, unless `replace`, be free. Returns the address or
+    /// -errno; undo with `munmap`.
+    pub fn claim(&mut self, addr: u64, len: u64, replace: bool) -> Result<u64, i64> {
+        let len = page_up(len);
+        if len == 0 || !self.low4g {
+            return Err(EINVAL);
+        }
+        let start = if addr == 0 {
+            self.find_free(len).ok_or(ENOMEM)?
+        } else {
+            if addr & (PAGE - 1) != 0 || addr < LOW || addr.checked_add(len).is_none_or(|e| e > TOP32) {
+                return Err(EINVAL);
+            }
+            if !replace && !self.is_free(addr, addr + len) {
+                return Err(EINVAL);
+            }
+            addr
+        };
+        self.insert(start, start + len);
+        Ok(start)
+    }
+
     /// Sets where brk starts (just past the program's highest segment).
     pub fn init_brk(&mut self, end: u64) {
         self.brk_start = page_up(end);

@@ -147,12 +147,6 @@ impl Process {
                 status: 126,
             });
         }
-        if mode == Mode::Bits32 && backend == Backend::Translate {
-            return Err(LoadError {
-                msg: "x86run: the user-space translation back end is not implemented yet".into(),
-                status: 126,
-            });
-        }
         let interp_path =
             |p: &str| String::from_utf8_lossy(&opts.host_path(p.as_bytes())).into_owned();
         let args = ExecArgs {

@@ -451,7 +451,7 @@ impl Exec<'_> {
             Pextrw => {
                 let sh = (i.immediate8() as u32 & 7) * 16;
                 let v = ((self.xmm(i.op1_register()) >> sh) & 0xffff) as u64;
-                self.cpu.set_reg(op0, v);
+                self.write_op(i, 0, 2, v)?;
             }
             Ldmxcsr => {
                 let v = mem::read_u32(self.ea(i))?;

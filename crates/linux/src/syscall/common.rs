@@ -279,6 +279,10 @@ pub fn execve(p: &mut Process, a: &[u64; 6]) -> i64 {
         if p.opts.strace {
             v.push(b"--strace".to_vec());
         }
+        if let Some(b) = p.opts.backend {
+            v.push(b"--backend".to_vec());
+            v.push(if b == crate::process::Backend::Translate { b"translate".to_vec() } else { b"compat".to_vec() });
+        }
         if let Some(r) = &p.opts.rootfs {
             v.push(b"--rootfs".to_vec());
             v.push(r.as_os_str().as_bytes().to_vec());

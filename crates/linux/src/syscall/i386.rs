@@ -3,6 +3,7 @@
 //! layouts. Everything else passes to the host kernel's compat entry.
 
 use super::common::{self, do_clone, do_mmap};
+use super::translate::place;
 use super::{Abi, Action, EFAULT, EINVAL};
 use crate::process::Process;
 use crate::signals::GuestSigaction;
@@ -52,8 +53,12 @@ pub fn action(name: &str) -> Option<Action> {
         "ptrace" => Refuse("ptrace of emulated processes is not supported"),
         "vm86" | "vm86old" => Refuse("virtual-8086 mode is not supported"),
         "iopl" | "ioperm" => Refuse("port I/O is not supported"),
-        "ipc" | "shmat" | "shmdt" => Refuse("SysV shared memory placement is not implemented yet"),
-        "io_setup" | "io_uring_setup" => Refuse("kernel-mapped rings are not placed below 4 GiB yet"),
+        "ipc" => Emulate(place::ipc_emulate),
+        "shmat" => Emulate(place::shmat_emulate),
+        "shmdt" => Emulate(place::shmdt_emulate),
+        "io_setup" => Emulate(place::io_setup_emulate),
+        "io_destroy" => Emulate(place::io_destroy_emulate),
+        "io_uring_setup" => Refuse("kernel-mapped rings are not placed below 4 GiB yet"),
         "execveat" => Refuse("execveat is not implemented yet"),
         "uselib" | "remap_file_pages" | "map_shadow_stack" => Refuse("not supported"),
         _ => return None,

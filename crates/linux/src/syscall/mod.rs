@@ -7,6 +7,7 @@ mod common;
 mod i386;
 pub mod names;
 mod procfs;
+pub mod translate;
 mod x86_64;
 
 use crate::process::Process;
@@ -247,6 +248,9 @@ impl Process {
     fn pass_once(&mut self, abi: Abi, nr: u64, args: &[u64; 6]) -> i64 {
         match abi {
             Abi::X86_64 => crate::safe_syscall::syscall(&self.interp.interrupt, nr, *args),
+            Abi::I386 if self.backend == crate::process::Backend::Translate => {
+                translate::syscall(self, nr, args)
+            }
             Abi::I386 => {
                 #[cfg(target_arch = "x86_64")]
                 {
