@@ -621,6 +621,12 @@ def gen_x87_load_store(prog):
             e = v.bit_length() - 1
             c.stack[0] = ((0x8000 if rng.randrange(2) else 0) | (0x3FFF + e), (v << (63 - e)) | rng.getrandbits(3))
     prog.add("fbstp", "fbstp TBYTE PTR [memop]", stack_cases(prog, 300, 1, extra=bcd_range))
+    # Undocumented aliases: FSTP1 (D9 D8+i), FCOM2 (DC D0+i), FCOMP3 (DC D8+i),
+    # FXCH4 (DD C8+i), FCOMP5 (DE D0+i), FXCH7 (DF C8+i), FSTP8/9 (DF D0+i/D8+i).
+    for name, enc in (("fstp1", "0xd9, 0xda"), ("fcom2", "0xdc, 0xd1"), ("fcomp3", "0xdc, 0xd9"),
+                      ("fxch4", "0xdd, 0xca"), ("fcomp5", "0xde, 0xd1"), ("fxch7", "0xdf, 0xc9"),
+                      ("fstp8", "0xdf, 0xd2"), ("fstp9", "0xdf, 0xda")):
+        prog.add(name, ".byte " + enc, stack_cases(prog, 20, 3) + stack_cases(prog, 5, 1))
     prog.add("fxch", "fxch st(2)", stack_cases(prog, 30, 3) + stack_cases(prog, 30, 1) + stack_cases(prog, 10, 0))
     for op in ("fld1", "fldz", "fldpi", "fldl2e", "fldl2t", "fldlg2", "fldln2"):
         prog.add(op, op, [Case(stack=[], cw=0x37F | (rc << 10) | (pc << 8)) for rc in range(4) for pc in (0, 2, 3)] +
@@ -908,6 +914,10 @@ def gen_simd_int(prog):
     prog.add("aesimc", "aesimc xmm0, xmm1", int_cases(prog, 10))
     prog.add("aeskeygenassist", "aeskeygenassist xmm0, xmm1, 0x1b", int_cases(prog, 10))
     # string compares: every aggregation, format, polarity and output mode
+    if prog.bits == 64:
+        for imm in (0x00, 0x0C, 0x44, 0x19):
+            prog.add("pcmpestri64 %x" % imm, "rex.w pcmpestri xmm1, xmm2, %d" % imm, int_cases(prog, 6, strings=True))
+            prog.add("pcmpestrm64 %x" % imm, "rex.w pcmpestrm xmm1, xmm2, %d" % imm, int_cases(prog, 6, strings=True))
     for op in ("pcmpistri", "pcmpistrm", "pcmpestri", "pcmpestrm"):
         for imm in range(0, 128):
             if imm & 0x2:

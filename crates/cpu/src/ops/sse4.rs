@@ -176,12 +176,12 @@ impl Exec<'_> {
                     self.cpu.set_reg(op0, v);
                 }
             }
-            Pcmpestri | Pcmpestrm | Pcmpistri | Pcmpistrm => {
+            Pcmpestri | Pcmpestrm | Pcmpistri | Pcmpistrm | Pcmpestri64 | Pcmpestrm64 => {
                 let imm = i.immediate8();
                 let words = imm & 1 != 0;
                 let a = self.xmm(op0);
                 let b = self.src128(i, 1, false)?;
-                let explicit = matches!(m, Pcmpestri | Pcmpestrm);
+                let explicit = matches!(m, Pcmpestri | Pcmpestrm | Pcmpestri64 | Pcmpestrm64);
                 let wide = matches!(
                     i.code(),
                     Code::Pcmpestri64_xmm_xmmm128_imm8 | Code::Pcmpestrm64_xmm_xmmm128_imm8
@@ -200,7 +200,7 @@ impl Exec<'_> {
                 };
                 let (res2, f) = pcmpstr(a, la, b, lb, imm);
                 let n = if words { 8 } else { 16 };
-                if matches!(m, Pcmpestri | Pcmpistri) {
+                if matches!(m, Pcmpestri | Pcmpistri | Pcmpestri64) {
                     let idx = if res2 == 0 {
                         n
                     } else if imm & 0x40 != 0 {

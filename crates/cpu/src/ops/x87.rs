@@ -402,7 +402,7 @@ impl Exec<'_> {
                 let (v, _) = self.load_mem(i)?;
                 self.fpush(v, 0);
             }
-            Fst | Fstp => self.fst(i, m == Fstp)?,
+            Fst | Fstp | Fstpnce => self.fst(i, m != Fst)?,
             Fist | Fistp | Fisttp => self.fist(i)?,
             Fbstp => self.fbstp(i)?,
             Fxch => {
