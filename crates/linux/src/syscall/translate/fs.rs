@@ -8,6 +8,7 @@ use super::guest::{self, mptr, opt_mptr, opt_ptr, zeroed};
 use super::{dirfd, pair, sx, sys, Errno, Res};
 use crate::process::Process;
 use libc::*;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 const AT_FDCWD_U: u64 = AT_FDCWD as i64 as u64;
@@ -56,30 +57,116 @@ pub fn flags_from_host(h: u64) -> u64 {
     f
 }
 
+// ---- files opened without O_LARGEFILE -------------------------------------------
+
+/// A 64-bit kernel forces O_LARGEFILE on native opens, but not on a
+/// 32-bit process's: such a file shows no O_LARGEFILE in F_GETFL, cannot
+/// be opened when larger than 2 GiB (EOVERFLOW), nor be written or
+/// truncated past that (EFBIG, EINVAL). The descriptors opened without it
+/// (one bit each, for the first 64Ki descriptors):
+static SMALL: [AtomicU64; 1024] = [const { AtomicU64::new(0) }; 1024];
+const MAX_NON_LFS: i64 = 0x7fff_ffff;
+
+fn set_small(fd: i64, on: bool) {
+    if let Some(w) = SMALL.get(fd as usize / 64) {
+        let bit = 1 << (fd % 64);
+        if on {
+            w.fetch_or(bit, Ordering::Relaxed);
+        } else {
+            w.fetch_and(!bit, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Whether `fd` was opened without O_LARGEFILE.
+pub fn is_small(fd: u64) -> bool {
+    SMALL
+        .get(fd as usize / 64)
+        .is_some_and(|w| w.load(Ordering::Relaxed) >> (fd % 64) & 1 != 0)
+}
+
+/// Records how a new descriptor was opened; refuses a large file opened
+/// without O_LARGEFILE as the kernel does.
+fn opened(fd: Res, guest_flags: u64) -> Res {
+    let fd = fd?;
+    let small = guest_flags & G_O_LARGEFILE == 0;
+    if small {
+        if let Ok(st) = host_fstat(fd as u64) {
+            if st.st_mode & S_IFMT == S_IFREG && st.st_size > MAX_NON_LFS {
+                let _ = sys!(SYS_close, fd);
+                return Err(Errno::EOVERFLOW);
+            }
+        }
+    }
+    set_small(fd, small);
+    Ok(fd)
+}
+
+/// A duplicated descriptor shares the open file (and its flags).
+fn duped(old: u64, new: Res) -> Res {
+    let new = new?;
+    set_small(new, is_small(old));
+    Ok(new)
+}
+
+pub fn close(_p: &mut Process, a: &[u64; 6]) -> Res {
+    let r = sys!(SYS_close, a[0]);
+    if r.is_ok() {
+        set_small(a[0] as i64, false);
+    }
+    r
+}
+
+pub fn dup(_p: &mut Process, a: &[u64; 6]) -> Res {
+    duped(a[0], sys!(SYS_dup, a[0]))
+}
+
+pub fn dup3(_p: &mut Process, a: &[u64; 6]) -> Res {
+    duped(a[0], sys!(SYS_dup3, a[0], a[1], a[2]))
+}
+
+/// Whether a write ending at `end` on `fd` goes past what a file opened
+/// without O_LARGEFILE may reach.
+fn too_big(fd: u64, end: i64) -> bool {
+    end > MAX_NON_LFS && is_small(fd)
+}
+
 pub fn open(_p: &mut Process, a: &[u64; 6]) -> Res {
-    sys!(SYS_openat, AT_FDCWD_U, a[0], flags_to_host(a[1]), a[2])
+    opened(
+        sys!(SYS_openat, AT_FDCWD_U, a[0], flags_to_host(a[1]), a[2]),
+        a[1],
+    )
 }
 
 pub fn openat(_p: &mut Process, a: &[u64; 6]) -> Res {
-    sys!(SYS_openat, dirfd(a[0]), a[1], flags_to_host(a[2]), a[3])
+    opened(
+        sys!(SYS_openat, dirfd(a[0]), a[1], flags_to_host(a[2]), a[3]),
+        a[2],
+    )
 }
 
 pub fn creat(_p: &mut Process, a: &[u64; 6]) -> Res {
-    sys!(
-        SYS_openat,
-        AT_FDCWD_U,
-        a[0],
-        O_CREAT | O_WRONLY | O_TRUNC,
-        a[1]
+    opened(
+        sys!(
+            SYS_openat,
+            AT_FDCWD_U,
+            a[0],
+            O_CREAT | O_WRONLY | O_TRUNC,
+            a[1]
+        ),
+        0,
     )
 }
 
 pub fn open_by_handle_at(_p: &mut Process, a: &[u64; 6]) -> Res {
-    sys!(
-        SYS_open_by_handle_at,
-        dirfd(a[0]),
-        a[1],
-        flags_to_host(a[2])
+    opened(
+        sys!(
+            SYS_open_by_handle_at,
+            dirfd(a[0]),
+            a[1],
+            flags_to_host(a[2])
+        ),
+        a[2],
     )
 }
 
@@ -91,7 +178,7 @@ pub fn openat2(_p: &mut Process, a: &[u64; 6]) -> Res {
     let mut how = guest::read_bytes(a[2], a[3] as usize)?;
     let flags = u64::from_le_bytes(how[..8].try_into().unwrap_or_default());
     how[..8].copy_from_slice(&flags_to_host(flags).to_le_bytes());
-    sys!(437, dirfd(a[0]), a[1], how.as_ptr(), a[3])
+    opened(sys!(437, dirfd(a[0]), a[1], how.as_ptr(), a[3]), flags)
 }
 
 // ---- legacy path calls as *at ------------------------------------------
@@ -154,7 +241,7 @@ pub fn dup2(_p: &mut Process, a: &[u64; 6]) -> Res {
         sys!(SYS_fcntl, a[0], F_GETFD)?;
         return Ok(a[1] as i64);
     }
-    sys!(SYS_dup3, a[0], a[1], 0)
+    duped(a[0], sys!(SYS_dup3, a[0], a[1], 0))
 }
 
 pub fn inotify_init(_p: &mut Process, _a: &[u64; 6]) -> Res {
@@ -229,8 +316,12 @@ pub fn fcntl64(_p: &mut Process, a: &[u64; 6]) -> Res {
             }
             Ok(r)
         }
-        F_GETFL => sys!(SYS_fcntl, fd, cmd).map(|f| flags_from_host(f as u64) as i64),
+        F_GETFL => sys!(SYS_fcntl, fd, cmd).map(|f| {
+            let g = flags_from_host(f as u64);
+            (if is_small(fd) { g & !G_O_LARGEFILE } else { g }) as i64
+        }),
         F_SETFL => sys!(SYS_fcntl, fd, cmd, flags_to_host(arg)),
+        F_DUPFD | F_DUPFD_CLOEXEC => duped(fd, sys!(SYS_fcntl, fd, cmd, arg)),
         _ => sys!(SYS_fcntl, fd, cmd, arg),
     }
 }
@@ -250,11 +341,24 @@ pub fn pread64(_p: &mut Process, a: &[u64; 6]) -> Res {
 }
 
 pub fn pwrite64(_p: &mut Process, a: &[u64; 6]) -> Res {
-    sys!(SYS_pwrite64, a[0], a[1], a[2], pair(a[3], a[4]))
+    let off = pair(a[3], a[4]);
+    if a[2] != 0 && too_big(a[0], off.saturating_add(1)) {
+        return Err(Errno(EFBIG));
+    }
+    sys!(SYS_pwrite64, a[0], a[1], a[2], off)
 }
 
 pub fn readahead(_p: &mut Process, a: &[u64; 6]) -> Res {
     sys!(SYS_readahead, a[0], pair(a[1], a[2]), a[3])
+}
+
+/// ftruncate(fd, compat_off_t length).
+pub fn ftruncate(_p: &mut Process, a: &[u64; 6]) -> Res {
+    let len = sx(a[1]);
+    if too_big(a[0], len) {
+        return Err(Errno::EINVAL);
+    }
+    sys!(SYS_ftruncate, a[0], len)
 }
 
 pub fn truncate64(_p: &mut Process, a: &[u64; 6]) -> Res {
@@ -262,7 +366,11 @@ pub fn truncate64(_p: &mut Process, a: &[u64; 6]) -> Res {
 }
 
 pub fn ftruncate64(_p: &mut Process, a: &[u64; 6]) -> Res {
-    sys!(SYS_ftruncate, a[0], pair(a[1], a[2]))
+    let len = pair(a[1], a[2]);
+    if too_big(a[0], len) {
+        return Err(Errno::EINVAL);
+    }
+    sys!(SYS_ftruncate, a[0], len)
 }
 
 /// fadvise64(fd, offset_lo, offset_hi, size_t len, advice).
@@ -355,6 +463,9 @@ pub fn preadv(_p: &mut Process, a: &[u64; 6]) -> Res {
 }
 
 pub fn pwritev(_p: &mut Process, a: &[u64; 6]) -> Res {
+    if too_big(a[0], pair(a[3], a[4]).saturating_add(1)) {
+        return Err(Errno(EFBIG));
+    }
     vec_call(SYS_pwritev, a, [pair(a[3], a[4]) as u64, 0, 0])
 }
 
@@ -363,6 +474,9 @@ pub fn preadv2(_p: &mut Process, a: &[u64; 6]) -> Res {
 }
 
 pub fn pwritev2(_p: &mut Process, a: &[u64; 6]) -> Res {
+    if too_big(a[0], pair(a[3], a[4]).saturating_add(1)) {
+        return Err(Errno(EFBIG));
+    }
     vec_call(SYS_pwritev2, a, [pair(a[3], a[4]) as u64, 0, a[5]])
 }
 
@@ -509,9 +623,50 @@ pub fn fstat(_p: &mut Process, a: &[u64; 6]) -> Res {
     put_stat32(a[1], &host_fstat(a[0])?)
 }
 
-/// The pre-1.0 stat calls: a 64-bit kernel's compat table has no entry.
-pub fn oldstat(_p: &mut Process, _a: &[u64; 6]) -> Res {
-    Err(Errno::ENOSYS)
+/// cp_old_stat: struct __old_kernel_stat (16-bit dev, ino, mode, nlink,
+/// uid, gid, rdev; 32-bit size and times).
+fn put_old_stat(at: u64, st: &stat) -> Res {
+    if st.st_ino > 0xffff || st.st_nlink > 0xffff {
+        return Err(Errno::EOVERFLOW);
+    }
+    let old_dev = |d: u64| ((libc::major(d) << 8) | (libc::minor(d) & 0xff)) as u16;
+    let mut b = [0u8; 32];
+    let halves = [
+        old_dev(st.st_dev),
+        st.st_ino as u16,
+        st.st_mode as u16,
+        st.st_nlink as u16,
+        low16(st.st_uid),
+        low16(st.st_gid),
+        old_dev(st.st_rdev),
+    ];
+    for (k, h) in halves.iter().enumerate() {
+        b[2 * k..2 * k + 2].copy_from_slice(&h.to_le_bytes());
+    }
+    for (k, w) in [st.st_size, st.st_atime, st.st_mtime, st.st_ctime]
+        .iter()
+        .enumerate()
+    {
+        b[16 + 4 * k..20 + 4 * k].copy_from_slice(&(*w as u32).to_le_bytes());
+    }
+    guest::write_from(at, &b)?;
+    Ok(0)
+}
+
+/// oldstat(path, buf), oldlstat(path, buf), oldfstat(fd, buf).
+pub fn oldstat(_p: &mut Process, a: &[u64; 6]) -> Res {
+    put_old_stat(a[1], &host_stat(AT_FDCWD_U, a[0], 0)?)
+}
+
+pub fn oldlstat(_p: &mut Process, a: &[u64; 6]) -> Res {
+    put_old_stat(
+        a[1],
+        &host_stat(AT_FDCWD_U, a[0], AT_SYMLINK_NOFOLLOW as u64)?,
+    )
+}
+
+pub fn oldfstat(_p: &mut Process, a: &[u64; 6]) -> Res {
+    put_old_stat(a[1], &host_fstat(a[0])?)
 }
 
 pub fn stat64(_p: &mut Process, a: &[u64; 6]) -> Res {
