@@ -650,6 +650,15 @@ def gen_x87_env(prog):
     prog.add("fnstcw/fldcw", ["fnstcw [memop]", "fldcw [memop+32]"],
              [Case(stack=[rng.f80()], cw=rng.cw(), mem=b"\0" * 32 + struct.pack("<H", rng.getrandbits(16) & ~0x3F | 0x3F))
               for _ in range(20)])
+    prog.add("fnsave", ["fnsave [memop]", "fld1"], stack_cases(prog, 10, 3, extra=pend))
+    prog.add("fnsave16", ["data16 fnsave [memop]", "fld1"], stack_cases(prog, 10, 3, extra=pend))
+    def env16_mem(c):
+        c.mem = struct.pack("<7H", rng.getrandbits(16) | 0x3F, rng.getrandbits(16) & ~0x80, rng.getrandbits(16),
+                            rng.getrandbits(16), rng.getrandbits(16), rng.getrandbits(16), rng.getrandbits(16))
+    prog.add("fldenv16", ["data16 fldenv [memop]"], stack_cases(prog, 20, 3, extra=env16_mem))
+    def neg_fill(c):
+        c.empty_fill = (0xC000, 0x8000000000000001)
+    prog.add("fxam empty negative", "fxam", stack_cases(prog, 5, 0, extra=neg_fill))
     prog.add("fnstsw m16", ["fnstsw [memop]"], stack_cases(prog, 10, 2, extra=pend))
     prog.add("fnclex", ["fnclex"], stack_cases(prog, 20, 2, extra=pend))
     prog.add("fninit", ["fninit"], stack_cases(prog, 10, 2, extra=pend))
@@ -792,6 +801,11 @@ def gen_sse_cvt(prog):
         for op, kind in (("cvtsi2ss", "s"), ("cvtsi2sd", "d")):
             prog.add("%s %s" % (op, reg), "%s xmm0, %s" % (op, reg),
                      [c for c in sse_cases(prog, 200, kind) if not gpr(c)])
+    for op, kind, size in (("cvtss2si eax,", "s", 4), ("cvttsd2si eax,", "d", 8), ("comiss xmm0,", "s", 4),
+                           ("ucomisd xmm0,", "d", 8), ("cvtss2sd xmm0,", "s", 4), ("cvtsd2ss xmm0,", "d", 8),
+                           ("cvtsi2sd xmm0,", "d", 4), ("cvtsi2ss xmm0,", "s", 4), ("cvtps2pd xmm0,", "s", 8),
+                           ("cvtdq2pd xmm0,", "s", 8), ("movddup xmm0,", "d", 8)):
+        prog.add(op + " mem", "%s %s [memop]" % (op, PTR[size]), sse_cases(prog, 40, kind, mem=True, flags=True))
     for op, kind in (("movddup", "d"), ("movshdup", "s"), ("movsldup", "s")):
         prog.add(op, "%s xmm0, xmm1" % op, sse_cases(prog, 10, kind))
     for imm in (0, 5, 0xA, 0xF):
@@ -876,6 +890,14 @@ def gen_simd_int(prog):
     prog.add("pmovmskb mm", mm_in + ["pmovmskb eax, mm1"], int_cases(prog, 6))
     prog.add("movd mm", ["movd mm2, eax", "movd ecx, mm2", "movq2dq xmm3, mm2"], int_cases(prog, 4))
     prog.add("emms", mm_in + ["emms"], int_cases(prog, 2))
+    prog.add("movq mm,m64", ["movq mm3, QWORD PTR [memop+8]", "movq QWORD PTR [memop+24], mm3"], int_cases(prog, 4))
+    prog.add("movd mm,m32", ["movd mm3, DWORD PTR [memop+4]", "movd DWORD PTR [memop+20], mm3"], int_cases(prog, 4))
+    prog.add("movntq", mm_in + ["movntq QWORD PTR [memop+32], mm1"], int_cases(prog, 4))
+    prog.add("pinsrw mm,m16", mm_in + ["pinsrw mm0, WORD PTR [memop+6], 1"] + mm_out, int_cases(prog, 4))
+    prog.add("maskmovq", mm_in + ["lea %s, [memop+16]" % ("rdi" if prog.bits == 64 else "edi"), "maskmovq mm0, mm1"],
+             int_cases(prog, 6))
+    prog.add("maskmovdqu", ["lea %s, [memop+8]" % ("rdi" if prog.bits == 64 else "edi"), "maskmovdqu xmm0, xmm1"],
+             int_cases(prog, 6))
     prog.add("cvtpi2ps", mm_in + ["cvtpi2ps xmm2, mm1"], int_cases(prog, 10))
     prog.add("cvtpi2pd", mm_in + ["cvtpi2pd xmm2, mm1"], int_cases(prog, 10))
     prog.add("cvtps2pi", ["cvtps2pi mm3, xmm1", "movq2dq xmm3, mm3"], sse_cases(prog, 30, "s"))

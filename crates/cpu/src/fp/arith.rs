@@ -24,6 +24,7 @@ impl Raw {
     }
 
     /// Normalises an arbitrary `sig * 2^(exp - 127)`.
+    #[inline]
     pub fn norm(sign: bool, exp: i32, sig: u128) -> Raw {
         if sig == 0 {
             return Raw::zero(sign);
@@ -36,6 +37,7 @@ impl Raw {
         }
     }
 
+    #[inline]
     pub fn from_unp(u: Unp) -> Raw {
         Raw {
             sign: u.sign,
@@ -45,6 +47,7 @@ impl Raw {
     }
 
     /// Rounds to `fmt`.
+    #[inline]
     pub fn round(self, fmt: &Fmt, ctl: &Ctl) -> Packed {
         if self.sig == 0 {
             Packed::zero(self.sign)
@@ -55,6 +58,7 @@ impl Raw {
 }
 
 /// a + b. An exact zero sum is -0 only when rounding down.
+#[inline]
 pub fn add(a: Unp, b: Unp, rc: Rc) -> Raw {
     let (big, small) = if (a.exp, a.sig) >= (b.exp, b.sig) {
         (a, b)
@@ -75,12 +79,14 @@ pub fn add(a: Unp, b: Unp, rc: Rc) -> Raw {
 }
 
 /// a * b (exact).
+#[inline]
 pub fn mul(a: Unp, b: Unp) -> Raw {
     let p = a.sig as u128 * b.sig as u128;
     Raw::norm(a.sign != b.sign, a.exp + b.exp + 1, p)
 }
 
 /// a / b with a sticky bit for the remainder.
+#[inline]
 pub fn div(a: Unp, b: Unp) -> Raw {
     let sign = a.sign != b.sign;
     let (num, exp) = if a.sig < b.sig {

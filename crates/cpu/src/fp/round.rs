@@ -122,6 +122,7 @@ impl Packed {
 
 /// Whether to increment a significand whose discarded part is `rest` out of
 /// `half * 2`.
+#[inline(always)]
 fn round_up(rc: Rc, sign: bool, lsb: bool, rest: u128, half: u128) -> bool {
     match rc {
         Rc::Nearest => rest > half || (rest == half && lsb),
@@ -133,6 +134,7 @@ fn round_up(rc: Rc, sign: bool, lsb: bool, rest: u128, half: u128) -> bool {
 
 /// Rounds `(-1)^sign * sig * 2^(exp - 127)` (`sig` with bit 127 set; bit 0
 /// may be a sticky bit) to `fmt`.
+#[inline]
 pub fn round(sign: bool, exp: i32, sig: u128, fmt: &Fmt, ctl: &Ctl) -> Packed {
     debug_assert!(sig >> 127 == 1);
     let shift = 128 - fmt.prec;

@@ -88,7 +88,8 @@ impl Exec<'_> {
                 self.cpu.set_reg(op0, r);
             }
             Maskmovq => {
-                let (v, msk) = (self.mm(op0), self.mm(i.op1_register()));
+                // Operand 0 is the implicit [rDI] destination.
+                let (v, msk) = (self.mm(i.op1_register()), self.mm(i.op2_register()));
                 let base = self.cpu.gpr[crate::state::RDI] & self.cpu.addr_mask();
                 for k in 0..8 {
                     if (msk >> (8 * k + 7)) & 1 != 0 {

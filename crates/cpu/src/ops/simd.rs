@@ -121,7 +121,7 @@ impl Exec<'_> {
         if !vex && (mmx_form || m == Emms) {
             return self.mmx(i);
         }
-        if !vex && xmm_form {
+        if !vex {
             if let Some(r) = self.sse_fp(i) {
                 return r;
             }

@@ -241,7 +241,8 @@ impl Exec<'_> {
                 self.set_xmm(op0, v);
             }
             Maskmovdqu => {
-                let (v, msk) = (self.xmm(op0), self.xmm(i.op1_register()));
+                // Operand 0 is the implicit [rDI] destination.
+                let (v, msk) = (self.xmm(i.op1_register()), self.xmm(i.op2_register()));
                 let base = self.cpu.gpr[crate::state::RDI] & self.cpu.addr_mask();
                 for k in 0..16 {
                     if (msk >> (8 * k + 7)) & 1 != 0 {

@@ -52,6 +52,7 @@ fn indefinite(flags: u8) -> Out {
     (F80::INDEFINITE, flags, false)
 }
 
+#[inline]
 fn rounded(r: Raw, fmt: &Fmt, ctl: &Ctl, flags: u8) -> Out {
     let p = r.round(fmt, ctl);
     (F80::from_packed(p), flags | p.flags, p.up)
