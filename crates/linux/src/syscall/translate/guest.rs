@@ -146,14 +146,6 @@ pub fn put_u32(addr: u64, v: u32) -> Result<(), Errno> {
     write(addr, &v)
 }
 
-/// Reads a NUL-terminated guest string (without the NUL).
-pub fn cstr(addr: u64, max: usize) -> Result<Vec<u8>, Errno> {
-    if !in_guest(addr, 1) {
-        return Err(Errno::EFAULT);
-    }
-    mem::read_cstr(addr, max.min(((1u64 << 32) - addr) as usize)).map_err(|_| Errno::EFAULT)
-}
-
 /// Host address of a local value, for a host syscall argument.
 pub fn ptr<T>(v: &T) -> u64 {
     v as *const T as u64

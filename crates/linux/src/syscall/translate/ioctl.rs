@@ -366,6 +366,11 @@ pub fn count() -> usize {
     TABLE.len()
 }
 
+/// The name of an i386 ioctl request with a row.
+pub fn name(req: u32) -> Option<&'static str> {
+    TABLE.iter().find(|r| r.req == req).map(|r| r.name)
+}
+
 // ---- conversions ----------------------------------------------------------------
 
 fn siocgstamp(fd: u64, _req: u32, arg: u64) -> Res {

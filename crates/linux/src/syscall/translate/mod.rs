@@ -18,7 +18,7 @@ pub mod place;
 mod poll;
 mod signal;
 mod socket;
-mod table;
+pub mod table;
 mod time;
 
 use crate::process::Process;
@@ -26,6 +26,16 @@ use std::cell::Cell;
 use std::sync::atomic::AtomicU32;
 use std::sync::Mutex;
 pub use table::{row, How, Row};
+
+/// Number of ioctl requests with a row in the ioctl table.
+pub fn ioctl_rows() -> usize {
+    ioctl::count()
+}
+
+/// The name of an i386 ioctl request the table describes.
+pub fn ioctl_name(req: u32) -> Option<&'static str> {
+    ioctl::name(req)
+}
 
 /// A kernel error number (positive), as the translated call returns it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -8,10 +8,6 @@ use super::{signal, sx, sys, Errno, Res};
 use crate::process::Process;
 use libc::*;
 
-fn ts_in(at: u64) -> Result<Option<timespec>, Errno> {
-    Ok(guest::read_opt::<Timespec32>(at)?.map(Timespec32::to_host))
-}
-
 fn ts_out(at: u64, t: &timespec) -> Result<(), Errno> {
     guest::write_opt(at, &Timespec32::from_host(t))
 }
