@@ -276,7 +276,9 @@ class Program:
         self.name = name
         self.bits = bits
         self.forms = []
-        self.rng = Rng(sum(ord(c) * 131 ** i for i, c in enumerate(name)) & 0xFFFFFFFF)
+        # INSN_FP_SEED varies the cases (for fuzzing); the default is fixed.
+        seed = int(os.environ.get("INSN_FP_SEED", "0"))
+        self.rng = Rng((sum(ord(c) * 131 ** i for i, c in enumerate(name)) + seed * 0x9E3779B1) & 0xFFFFFFFF)
 
     def add(self, name, code, cases):
         self.forms.append((name, code if isinstance(code, list) else [code], cases))

@@ -11,7 +11,7 @@
 //! every differing field of the first cases.
 //!
 //! One test per program.  The 32-bit programs need gcc-multilib; without it
-//! those tests fail and say so.
+//! those tests fail and say so.  INSN_FP_SEED=n draws other cases (fuzzing).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -198,7 +198,7 @@ pub fn binop(k: Kind, op: Op, a: u64, b: u64, env: &mut Env) -> u64 {
             (V::Zero(x), V::Zero(y)) => k.zero(if x == y { x } else { env.rc == Rc::Down }),
             (V::Zero(_), V::Fin(u)) | (V::Fin(u), V::Zero(_)) => env.round(k, Raw::from_unp(u)),
             (V::Fin(x), V::Fin(y)) => env.round(k, arith::add(x, y, env.rc)),
-            _ => unreachable!(),
+            _ => k.default_nan(), // NaNs were handled above
         },
         Op::Mul => {
             let s = sign(va) != sign(vb);
@@ -207,7 +207,7 @@ pub fn binop(k: Kind, op: Op, a: u64, b: u64, env: &mut Env) -> u64 {
                 (V::Inf(_), _) | (_, V::Inf(_)) => k.inf(s),
                 (V::Zero(_), _) | (_, V::Zero(_)) => k.zero(s),
                 (V::Fin(x), V::Fin(y)) => env.round(k, arith::mul(x, y)),
-                _ => unreachable!(),
+                _ => k.default_nan(), // NaNs were handled above
             }
         }
         Op::Div => {
@@ -221,7 +221,7 @@ pub fn binop(k: Kind, op: Op, a: u64, b: u64, env: &mut Env) -> u64 {
                     k.inf(s)
                 }
                 (V::Fin(x), V::Fin(y)) => env.round(k, arith::div(x, y)),
-                _ => unreachable!(),
+                _ => k.default_nan(), // NaNs were handled above
             }
         }
     }

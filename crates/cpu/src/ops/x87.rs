@@ -955,6 +955,10 @@ pub(crate) fn unary_check(a: F80, cw: u16) -> Result<u8, Out> {
 }
 
 fn fsqrt(a: F80, fmt: &Fmt, ctl: &Ctl, cw: u16) -> Out {
+    // A negative operand is invalid before it is a denormal.
+    if a.sign() && matches!(a.class(), Class::Denormal | Class::Normal | Class::Inf) {
+        return indefinite(IE);
+    }
     let flags = match unary_check(a, cw) {
         Ok(f) => f,
         Err(o) => return o,
