@@ -341,7 +341,7 @@ pub fn ioctl(_p: &mut Process, a: &[u64; 6]) -> Res {
         None => {
             warn_once(
                 1 << 40 | req as u64,
-                &format!("ioctl {req:#010x} ({})", describe(req)),
+                &format!("i386 ioctl {req:#010x} ({})", describe(req)),
                 "no layout description for this request; failing it with ENOTTY",
             );
             Err(Errno::ENOTTY)
@@ -590,7 +590,7 @@ fn v4l2_fmt(fd: u64, arg: u64, host_req: u32) -> Res {
     if ty == 3 || ty == 8 {
         warn_once(
             1 << 40 | host_req as u64,
-            "ioctl VIDIOC_*_FMT",
+            "i386 ioctl VIDIOC_*_FMT",
             "overlay formats are not translated",
         );
         return Err(Errno::EINVAL);
@@ -638,7 +638,7 @@ fn v4l2_buf(fd: u64, arg: u64, host_req: u32) -> Res {
     if ty == 9 || ty == 10 {
         warn_once(
             1 << 40 | host_req as u64,
-            "ioctl VIDIOC_*BUF",
+            "i386 ioctl VIDIOC_*BUF",
             "multi-planar buffers are not translated",
         );
         return Err(Errno::EINVAL);

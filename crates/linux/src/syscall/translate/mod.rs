@@ -114,7 +114,7 @@ pub fn dirfd(a: u64) -> u64 {
 /// kernel-style result (value or -errno).
 pub fn syscall(p: &mut Process, nr: u64, a: &[u64; 6]) -> i64 {
     let Some(r) = row(nr) else {
-        warn_once(nr, "?", "no such i386 syscall");
+        warn_once(nr, &format!("i386 syscall {nr}"), "no such syscall");
         return -(libc::ENOSYS as i64);
     };
     let prev = INTERRUPT.with(|f| f.replace(std::sync::Arc::as_ptr(&p.interp.interrupt)));
@@ -131,7 +131,7 @@ pub fn syscall(p: &mut Process, nr: u64, a: &[u64; 6]) -> i64 {
         }
         How::Translate(f) => f(p, a),
         How::Refuse(why) => {
-            warn_once(nr, r.name, why);
+            warn_once(nr, &format!("i386 syscall {} ({nr})", r.name), why);
             Err(Errno::ENOSYS)
         }
         How::Absent => Err(Errno::ENOSYS),
@@ -143,8 +143,9 @@ pub fn syscall(p: &mut Process, nr: u64, a: &[u64; 6]) -> i64 {
     }
 }
 
-/// One warning per refused syscall (or ioctl request) and process.
-pub fn warn_once(key: u64, name: &str, why: &str) {
+/// One warning per refused syscall (or ioctl request, or other `key`)
+/// and process: "x86run: unsupported WHAT (translation back end): WHY".
+pub fn warn_once(key: u64, what: &str, why: &str) {
     static WARNED: Mutex<Vec<u64>> = Mutex::new(Vec::new());
     let mut w = WARNED.lock().unwrap_or_else(|e| e.into_inner());
     if !w.contains(&key) {
