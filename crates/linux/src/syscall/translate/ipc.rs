@@ -74,8 +74,8 @@ fn ipc64(cmd: u64, direct: bool) -> Result<u64, Errno> {
     if cmd & IPC_64 == 0 && !direct && matches!(cmd, 1 | 2 | 11 | 13 | 15 | 18 | 20) {
         warn_once(
             1 << 32 | cmd,
-            "ipc",
-            "pre-IPC_64 ipc_perm layouts are not translated",
+            "i386 SysV IPC ctl without IPC_64",
+            "the pre-IPC_64 ipc_perm layouts are not translated",
         );
         return Err(Errno::EINVAL);
     }

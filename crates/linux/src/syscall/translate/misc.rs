@@ -202,7 +202,7 @@ pub fn io_submit(_p: &mut Process, a: &[u64; 6]) -> Res {
             if op == IOCB_CMD_PREADV || op == IOCB_CMD_PWRITEV {
                 warn_once(
                     249 << 16 | op as u64,
-                    "io_submit",
+                    "i386 io_submit opcode",
                     "vectored aio (IOCB_CMD_PREADV/PWRITEV) is not translated",
                 );
                 return Err(Errno::EINVAL);

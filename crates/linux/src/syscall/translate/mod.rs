@@ -150,8 +150,6 @@ pub fn warn_once(key: u64, what: &str, why: &str) {
     let mut w = WARNED.lock().unwrap_or_else(|e| e.into_inner());
     if !w.contains(&key) {
         w.push(key);
-        eprintln!(
-            "x86run: unsupported i386 syscall {name} ({key}) in the translation back end: {why}"
-        );
+        eprintln!("x86run: unsupported {what} (translation back end): {why}");
     }
 }
