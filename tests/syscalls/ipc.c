@@ -12,6 +12,7 @@
 #include <sys/shm.h>
 #include <time.h>
 #include <sys/wait.h>
+#include <sys/mman.h>
 
 union semun { int val; struct semid_ds *buf; unsigned short *array; };
 
@@ -63,8 +64,11 @@ int main(void) {
     printf("after child: %s\n", p);
     VAL("shmdt", shmdt(q));
     VAL("shmdt EINVAL", shmdt(q));
-    char *fixed = shmat(shm, p + 0x100000, 0);
-    printf("fixed attach ok=%d at_hint=%d\n", fixed != (void *)-1, fixed == p + 0x100000);
+    /* A fixed address known to be free: reserve it, then release it. */
+    char *hole = mmap(NULL, 1 << 20, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    munmap(hole, 1 << 20);
+    char *fixed = shmat(shm, hole, 0);
+    printf("fixed attach ok=%d at_hint=%d\n", fixed != (void *)-1, fixed == hole);
     if (fixed != (void *)-1) shmdt(fixed);
     VAL("shmat unaligned EINVAL", (long)shmat(shm, p + 1, 0));
     VAL("shmdt", shmdt(p));
