@@ -57,7 +57,10 @@ pub struct BlockCache {
 
 impl Default for BlockCache {
     fn default() -> Self {
-        BlockCache { blocks: AddrMap::default(), fast: vec![None; FAST_SLOTS] }
+        BlockCache {
+            blocks: AddrMap::default(),
+            fast: vec![None; FAST_SLOTS],
+        }
     }
 }
 
@@ -72,7 +75,7 @@ impl BlockCache {
                 Some(b) => b.clone(),
                 None => {
                     let b = Rc::new(decode_block(addr, bitness)?);
-                crate::code::note_decoded(addr, b.end);
+                    crate::code::note_decoded(addr, b.end);
                     self.blocks.insert(addr, b.clone());
                     b
                 }
@@ -147,7 +150,11 @@ fn decode_block(addr: u64, bitness: u32) -> Result<Block, DecodeError> {
         };
         ip = insn.next_ip() & mask;
         let stop = insn.flow_control() != FlowControl::Next;
-        let mode = if bitness == 32 { crate::Mode::Bits32 } else { crate::Mode::Bits64 };
+        let mode = if bitness == 32 {
+            crate::Mode::Bits32
+        } else {
+            crate::Mode::Bits64
+        };
         insns.push(crate::fast::Op::new(insn, mode));
         if stop || insns.len() >= MAX_BLOCK {
             break;

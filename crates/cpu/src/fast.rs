@@ -64,10 +64,23 @@ impl Op {
     /// Decodes `insn` into its fastest available form.
     pub fn new(insn: Instruction, mode: Mode) -> Op {
         let generic = handler_for(&insn);
-        let fast = if fast_path_enabled() { select(&insn, mode) } else { None };
+        let fast = if fast_path_enabled() {
+            select(&insn, mode)
+        } else {
+            None
+        };
         let (run, uop) = fast.unwrap_or((run_generic as OpFn, EMPTY));
-        let mask = if mode == Mode::Bits32 { 0xffff_ffff } else { u64::MAX };
-        Op { run, next: insn.next_ip() & mask, uop, slow: Box::new(Slow { generic, insn }) }
+        let mask = if mode == Mode::Bits32 {
+            0xffff_ffff
+        } else {
+            u64::MAX
+        };
+        Op {
+            run,
+            next: insn.next_ip() & mask,
+            uop,
+            slow: Box::new(Slow { generic, insn }),
+        }
     }
 
     /// The iced instruction.
@@ -81,7 +94,14 @@ const EMPTY: Uop = Uop {
     r1: 0,
     cc: 0,
     imm: 0,
-    mem: MemRef { disp: 0, base: NONE, index: NONE, scale: 0, seg: 0, a32: false },
+    mem: MemRef {
+        disp: 0,
+        base: NONE,
+        index: NONE,
+        scale: 0,
+        seg: 0,
+        a32: false,
+    },
 };
 
 fn fast_path_enabled() -> bool {
@@ -231,7 +251,11 @@ fn select(i: &Instruction, mode: Mode) -> Option<(OpFn, Uop)> {
     }
     let mut u = EMPTY;
     let k0 = i.op_count().checked_sub(1).map(|_| i.op0_kind());
-    let k1 = if i.op_count() > 1 { Some(i.op1_kind()) } else { None };
+    let k1 = if i.op_count() > 1 {
+        Some(i.op1_kind())
+    } else {
+        None
+    };
     let r0 = || gpr(i.op0_register());
     let r1 = || gpr(i.op1_register());
     let is_imm = |k: Option<OpKind>| {
@@ -448,8 +472,8 @@ fn select(i: &Instruction, mode: Mode) -> Option<(OpFn, Uop)> {
                 _ => by_cc!(cmov_rr, cc, 8),
             }
         }
-        Seto | Setno | Setb | Setae | Sete | Setne | Setbe | Seta | Sets | Setns | Setp
-        | Setnp | Setl | Setge | Setle | Setg
+        Seto | Setno | Setb | Setae | Sete | Setne | Setbe | Seta | Sets | Setns | Setp | Setnp
+        | Setl | Setge | Setle | Setg
             if k0? == OpKind::Register =>
         {
             let (a, _) = r0()?;
@@ -485,7 +509,11 @@ fn select(i: &Instruction, mode: Mode) -> Option<(OpFn, Uop)> {
 
 /// shl/shr/sar of a register by an immediate (imm) or by cl (cc == 1).
 fn shift_r<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) -> Res {
-    let raw = if op.uop.cc == 1 { ex.cpu.gpr[1] } else { op.uop.imm };
+    let raw = if op.uop.cc == 1 {
+        ex.cpu.gpr[1]
+    } else {
+        op.uop.imm
+    };
     let count = (raw as u32) & if S == 8 { 0x3f } else { 0x1f };
     let a = get::<S>(ex.cpu, op.uop.r0);
     if count == 0 {
@@ -550,7 +578,11 @@ fn extend<const S: u32, const SIGNED: bool>(ex: &mut Exec, op: &Op) -> Res {
     } else {
         ex.cpu.gpr[op.uop.r1 as usize] & mask(src)
     };
-    let v = if SIGNED { crate::ops::shift::sign_extend(v, src) } else { v };
+    let v = if SIGNED {
+        crate::ops::shift::sign_extend(v, src)
+    } else {
+        v
+    };
     set::<S>(ex.cpu, op.uop.r0, v & mask(S));
     Ok(())
 }
@@ -574,7 +606,11 @@ fn lea<const S: u32>(ex: &mut Exec, op: &Op) -> Res {
 #[inline(always)]
 fn alu<const S: u32, const K: u8>(cpu: &mut CpuState, a: u64, b: u64) -> Option<u64> {
     let kind = KINDS[K as usize];
-    let cin = if matches!(kind, AluKind::Adc | AluKind::Sbb) { cpu.flags.cf() as u64 } else { 0 };
+    let cin = if matches!(kind, AluKind::Adc | AluKind::Sbb) {
+        cpu.flags.cf() as u64
+    } else {
+        0
+    };
     let (res, fop) = alu_compute(kind, a, b, cin, S);
     cpu.flags.set_lazy(fop, S, a, b, res);
     kind.writes().then_some(res)
@@ -611,7 +647,11 @@ fn alu_mem<const S: u32, const K: u8>(ex: &mut Exec, op: &Op, b: u64) -> Res {
     let addr = ea(ex.cpu, &op.uop.mem);
     let a = mem::read(addr, S)?;
     let kind = KINDS[K as usize];
-    let cin = if matches!(kind, AluKind::Adc | AluKind::Sbb) { ex.cpu.flags.cf() as u64 } else { 0 };
+    let cin = if matches!(kind, AluKind::Adc | AluKind::Sbb) {
+        ex.cpu.flags.cf() as u64
+    } else {
+        0
+    };
     let (res, fop) = alu_compute(kind, a, b, cin, S);
     if kind.writes() {
         mem::write(addr, S, res)?;
@@ -631,14 +671,22 @@ fn alu_mi<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) -> Res {
 
 fn incdec_r<const S: u32, const INC: bool>(ex: &mut Exec, op: &Op) -> Res {
     let a = get::<S>(ex.cpu, op.uop.r0);
-    let r = if INC { a.wrapping_add(1) } else { a.wrapping_sub(1) } & mask(S);
+    let r = if INC {
+        a.wrapping_add(1)
+    } else {
+        a.wrapping_sub(1)
+    } & mask(S);
     ex.cpu.flags.set_incdec(INC, S, a, r);
     set::<S>(ex.cpu, op.uop.r0, r);
     Ok(())
 }
 
 fn push<const S: u32>(ex: &mut Exec, op: &Op) -> Res {
-    let v = if op.uop.cc == 1 { op.uop.imm } else { ex.cpu.gpr[op.uop.r0 as usize] };
+    let v = if op.uop.cc == 1 {
+        op.uop.imm
+    } else {
+        ex.cpu.gpr[op.uop.r0 as usize]
+    };
     ex.push(S, v & mask(S))
 }
 
@@ -672,7 +720,11 @@ fn ret<const S: u32>(ex: &mut Exec, _op: &Op) -> Res {
 }
 
 fn cmov_rr<const CC: u8, const S: u32>(ex: &mut Exec, op: &Op) -> Res {
-    let v = if ex.cpu.flags.cond(CC) { op.uop.r1 } else { op.uop.r0 };
+    let v = if ex.cpu.flags.cond(CC) {
+        op.uop.r1
+    } else {
+        op.uop.r0
+    };
     let v = get::<S>(ex.cpu, v);
     // A 32-bit cmov writes (zero-extends) its destination either way.
     set::<S>(ex.cpu, op.uop.r0, v);

@@ -54,7 +54,15 @@ pub struct Flags {
 
 impl Default for Flags {
     fn default() -> Self {
-        Flags { bits: 0x202, op: FlagOp::None, size: 4, cf_in: false, a: 0, b: 0, res: 0 }
+        Flags {
+            bits: 0x202,
+            op: FlagOp::None,
+            size: 4,
+            cf_in: false,
+            a: 0,
+            b: 0,
+            res: 0,
+        }
     }
 }
 

@@ -7,7 +7,6 @@ use crate::mem::{self, Fault};
 use crate::state::{CpuState, Mode};
 use iced_x86::{Instruction, Mnemonic, OpKind, Register};
 
-
 /// Why the interpreter stopped. `cpu.rip` is at the instruction that caused
 /// it, except for `Syscall` and `Breakpoint`, where it is past it (as the
 /// kernel sees it).
@@ -86,7 +85,10 @@ impl Interpreter {
             // rip is kept in a local and stored at exits and block ends.
             let mut rip = cpu.rip;
             for op in block.insns.iter() {
-                let mut ex = Exec { cpu: &mut *cpu, next: op.next };
+                let mut ex = Exec {
+                    cpu: &mut *cpu,
+                    next: op.next,
+                };
                 match (op.run)(&mut ex, op) {
                     Ok(()) => rip = ex.next,
                     Err(e @ (Exit::Syscall(_) | Exit::Breakpoint)) => {
@@ -119,7 +121,10 @@ impl Interpreter {
             Err(DecodeError::Invalid { addr }) => return Err(Exit::Illegal { addr }),
         };
         let next = insn.next_ip() & cpu.addr_mask();
-        let mut ex = Exec { cpu: &mut *cpu, next };
+        let mut ex = Exec {
+            cpu: &mut *cpu,
+            next,
+        };
         let r = ex.exec(&insn);
         let next = ex.next;
         if let Err(Exit::Fault(f)) = r {
@@ -175,7 +180,11 @@ impl Exec<'_> {
             }
         }
         if index != Register::None {
-            a = a.wrapping_add(self.cpu.reg(index).wrapping_mul(i.memory_index_scale() as u64));
+            a = a.wrapping_add(
+                self.cpu
+                    .reg(index)
+                    .wrapping_mul(i.memory_index_scale() as u64),
+            );
             amask = crate::flags::mask(index.size() as u32);
         }
         a &= amask;
@@ -319,7 +328,9 @@ pub(crate) fn handler_for(i: &Instruction) -> Handler {
             | Setnp | Setl | Setge | Setle | Setg => |e, i| e.setcc(i),
             Xlatb => |e, i| e.xlat(i),
             Jmp | Call | Ret | Jo | Jno | Jb | Jae | Je | Jne | Jbe | Ja | Js | Jns | Jp | Jnp
-            | Jl | Jge | Jle | Jg | Loop | Loope | Loopne | Jcxz | Jecxz | Jrcxz => |e, i| e.branch(i),
+            | Jl | Jge | Jle | Jg | Loop | Loope | Loopne | Jcxz | Jecxz | Jrcxz => {
+                |e, i| e.branch(i)
+            }
             Movsb | Movsw | Movsd | Movsq | Cmpsb | Cmpsw | Cmpsd | Cmpsq | Scasb | Scasw
             | Scasd | Scasq | Lodsb | Lodsw | Lodsd | Lodsq | Stosb | Stosw | Stosd | Stosq
                 if is_string_form(i) =>
@@ -330,9 +341,9 @@ pub(crate) fn handler_for(i: &Instruction) -> Handler {
             Int | Int3 | Into | Int1 | Syscall | Sysenter | Hlt | Ud0 | Ud1 | Ud2 | Cpuid
             | Rdtsc | Rdtscp | Nop | Pause | Lfence | Mfence | Sfence | Prefetchnta
             | Prefetcht0 | Prefetcht1 | Prefetcht2 | Prefetchw | Endbr32 | Endbr64 | Clflush
-            | Clflushopt | Bound | In | Out | Insb | Insw | Insd | Outsb | Outsw | Outsd
-            | Iret | Iretd | Iretq | Sysexit | Sysret | Lgdt | Lidt | Wrmsr | Rdmsr | Invd
-            | Wbinvd | Rdpmc => |e, i| e.system(i),
+            | Clflushopt | Bound | In | Out | Insb | Insw | Insd | Outsb | Outsw | Outsd | Iret
+            | Iretd | Iretq | Sysexit | Sysret | Lgdt | Lidt | Wrmsr | Rdmsr | Invd | Wbinvd
+            | Rdpmc => |e, i| e.system(i),
             Salc => |e, i| e.salc(i),
             Lds | Les | Lfs | Lgs | Lss => |_, _| Err(Exit::GeneralProtection),
             _ => {
@@ -355,7 +366,9 @@ pub(crate) fn handler_for(i: &Instruction) -> Handler {
 /// Whether an instruction belongs to the x87 FPU.
 fn is_x87(i: &Instruction) -> bool {
     use iced_x86::CpuidFeature::{FPU, FPU287, FPU387};
-    i.cpuid_features().iter().any(|f| matches!(f, FPU | FPU287 | FPU387))
+    i.cpuid_features()
+        .iter()
+        .any(|f| matches!(f, FPU | FPU287 | FPU387))
 }
 
 /// Movsd/Cmpsd also name SSE instructions; the string forms address

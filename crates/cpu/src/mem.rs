@@ -22,7 +22,11 @@ fn check(fault: u64, addr: u64, code: u64) -> Result<(), Fault> {
     if fault == 0 {
         Ok(())
     } else {
-        Err(Fault { addr, signo: fault as i32, code: code as i32 })
+        Err(Fault {
+            addr,
+            signo: fault as i32,
+            code: code as i32,
+        })
     }
 }
 

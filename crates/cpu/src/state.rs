@@ -190,7 +190,11 @@ pub fn reg_slot(r: Register) -> (usize, u32, bool) {
 }
 
 const _: () = {
-    assert!(Register::AL as usize == 1 && Register::AH as usize == 5 && Register::SPL as usize == 9);
-    assert!(Register::AX as usize == 21 && Register::EAX as usize == 37 && Register::RAX as usize == 53);
+    assert!(
+        Register::AL as usize == 1 && Register::AH as usize == 5 && Register::SPL as usize == 9
+    );
+    assert!(
+        Register::AX as usize == 21 && Register::EAX as usize == 37 && Register::RAX as usize == 53
+    );
     assert!(Register::R15 as usize == 68 && Register::R15L as usize == 20);
 };

@@ -22,7 +22,10 @@ pub struct LoadError {
 
 impl LoadError {
     fn bad(path: &str, what: &str) -> Self {
-        LoadError { msg: format!("{path}: {what}"), status: 126 }
+        LoadError {
+            msg: format!("{path}: {what}"),
+            status: 126,
+        }
     }
 }
 
@@ -32,7 +35,10 @@ pub fn read_program(path: &str) -> Result<Vec<u8>, LoadError> {
         Ok(m) if m.is_dir() => return Err(LoadError::bad(path, "is a directory")),
         Ok(_) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(LoadError { msg: format!("{path}: No such file or directory"), status: 127 })
+            return Err(LoadError {
+                msg: format!("{path}: No such file or directory"),
+                status: 127,
+            })
         }
         Err(e) => return Err(LoadError::bad(path, &e.to_string())),
     }
@@ -104,11 +110,17 @@ struct Parsed {
 }
 
 fn parse<E: FileHeader<Endian = Endianness>>(path: &str, data: &[u8]) -> Result<Parsed, LoadError> {
-    let hdr = E::parse(data).map_err(|_| LoadError::bad(path, "truncated or corrupt ELF header"))?;
-    let endian = hdr.endian().map_err(|_| LoadError::bad(path, "bad ELF byte order"))?;
+    let hdr =
+        E::parse(data).map_err(|_| LoadError::bad(path, "truncated or corrupt ELF header"))?;
+    let endian = hdr
+        .endian()
+        .map_err(|_| LoadError::bad(path, "bad ELF byte order"))?;
     let ty = hdr.e_type(endian);
     if ty != elf::ET_EXEC && ty != elf::ET_DYN {
-        return Err(LoadError::bad(path, "not an executable ELF file (neither ET_EXEC nor ET_DYN)"));
+        return Err(LoadError::bad(
+            path,
+            "not an executable ELF file (neither ET_EXEC nor ET_DYN)",
+        ));
     }
     let phdrs = hdr
         .program_headers(endian, data)
@@ -207,13 +219,20 @@ fn map_image(
     dyn_hint: u64,
 ) -> Result<Mapped, LoadError> {
     let lo = page_down(p.segments.iter().map(|s| s.vaddr).min().unwrap_or(0));
-    let hi = page_up(p.segments.iter().map(|s| s.vaddr + s.memsz).max().unwrap_or(0));
+    let hi = page_up(
+        p.segments
+            .iter()
+            .map(|s| s.vaddr + s.memsz)
+            .max()
+            .unwrap_or(0),
+    );
     let span = hi - lo;
     if span == 0 {
         return Err(LoadError::bad(path, "ELF segments are empty"));
     }
     let rw = libc::PROT_READ | libc::PROT_WRITE;
-    let nomem = |e: i64| LoadError::bad(path, &format!("cannot map program segments (error {})", -e));
+    let nomem =
+        |e: i64| LoadError::bad(path, &format!("cannot map program segments (error {})", -e));
     let base = if p.is_dyn {
         let at = mm.map_anon(dyn_hint, span, rw).map_err(nomem)?;
         at - lo
@@ -249,7 +268,8 @@ fn map_image(
                 .map_err(|_| LoadError::bad(path, "cannot clear program bss"))?;
         } else {
             let src = &data[s.offset as usize..(s.offset + s.filesz) as usize];
-            mem::write_bytes(at, src).map_err(|_| LoadError::bad(path, "cannot write program segment"))?;
+            mem::write_bytes(at, src)
+                .map_err(|_| LoadError::bad(path, "cannot write program segment"))?;
         }
     }
     for s in &p.segments {
@@ -267,7 +287,12 @@ fn map_image(
             .map(|s| base + s.vaddr + (p.phoff - s.offset))
             .unwrap_or(0),
     };
-    Ok(Mapped { base, entry: base + p.entry, phdr, end: base + hi })
+    Ok(Mapped {
+        base,
+        entry: base + p.entry,
+        phdr,
+        end: base + hi,
+    })
 }
 
 /// Everything the process needs after loading.
@@ -285,7 +310,9 @@ const VSYSCALL32: [u8; 3] = [0xcd, 0x80, 0xc3];
 
 /// Maps the page holding the i386 system-call entry; returns its address.
 fn map_vsyscall32(mm: &mut AddressSpace) -> Option<u64> {
-    let at = mm.map_anon(0, PAGE, libc::PROT_READ | libc::PROT_WRITE).ok()?;
+    let at = mm
+        .map_anon(0, PAGE, libc::PROT_READ | libc::PROT_WRITE)
+        .ok()?;
     mem::write_bytes(at, &VSYSCALL32).ok()?;
     mm.mprotect(at, PAGE, libc::PROT_READ | libc::PROT_EXEC);
     Some(at)
@@ -301,7 +328,12 @@ pub struct ExecArgs<'a> {
 }
 
 /// Loads the program into a fresh address space and builds its stack.
-pub fn load(data: &[u8], mode: Mode, args: &ExecArgs, mm: &mut AddressSpace) -> Result<Loaded, LoadError> {
+pub fn load(
+    data: &[u8],
+    mode: Mode,
+    args: &ExecArgs,
+    mm: &mut AddressSpace,
+) -> Result<Loaded, LoadError> {
     let path = args.path;
     let p = parse_any(path, data, mode)?;
     let wsize: u64 = if mode == Mode::Bits32 { 4 } else { 8 };
@@ -322,7 +354,10 @@ pub fn load(data: &[u8], mode: Mode, args: &ExecArgs, mm: &mut AddressSpace) -> 
                 status: 126,
             })?;
             if guest_mode(&host, &idata)? != mode {
-                return Err(LoadError::bad(path, &format!("interpreter {ip} is for another architecture")));
+                return Err(LoadError::bad(
+                    path,
+                    &format!("interpreter {ip} is for another architecture"),
+                ));
             }
             let ipar = parse_any(&host, &idata, mode)?;
             let hint = match mode {
@@ -339,7 +374,11 @@ pub fn load(data: &[u8], mode: Mode, args: &ExecArgs, mm: &mut AddressSpace) -> 
     let stack_lo = match mode {
         Mode::Bits32 => {
             let top = STACK_TOP32 - (crate::mm::random_u64() % 64) * PAGE;
-            mm.map_fixed_anon(top - STACK_SIZE, STACK_SIZE, libc::PROT_READ | libc::PROT_WRITE)
+            mm.map_fixed_anon(
+                top - STACK_SIZE,
+                STACK_SIZE,
+                libc::PROT_READ | libc::PROT_WRITE,
+            )
         }
         Mode::Bits64 => mm.map_anon(0, STACK_SIZE, libc::PROT_READ | libc::PROT_WRITE),
     }
@@ -369,12 +408,20 @@ pub fn load(data: &[u8], mode: Mode, args: &ExecArgs, mm: &mut AddressSpace) -> 
     arg_ptrs.reverse();
     let platform = put_str(
         &mut sp,
-        if mode == Mode::Bits32 { b"i686" } else { b"x86_64" },
+        if mode == Mode::Bits32 {
+            b"i686"
+        } else {
+            b"x86_64"
+        },
     )?;
     sp &= !15;
     sp -= 16;
     let random = sp;
-    let rnd = [crate::mm::random_u64().to_le_bytes(), crate::mm::random_u64().to_le_bytes()].concat();
+    let rnd = [
+        crate::mm::random_u64().to_le_bytes(),
+        crate::mm::random_u64().to_le_bytes(),
+    ]
+    .concat();
     mem::write_bytes(random, &rnd).map_err(fault)?;
 
     // SAFETY-free ids: getuid and friends never fail.
@@ -435,5 +482,10 @@ pub fn load(data: &[u8], mode: Mode, args: &ExecArgs, mm: &mut AddressSpace) -> 
         put(*k)?;
         put(*v)?;
     }
-    Ok(Loaded { mode, entry, sp, auxv })
+    Ok(Loaded {
+        mode,
+        entry,
+        sp,
+        auxv,
+    })
 }

@@ -31,7 +31,10 @@ pub fn page_down(v: u64) -> u64 {
 }
 
 fn host_mmap(addr: u64, len: u64, prot: i32, flags: i32, fd: i32, off: u64) -> i64 {
-    syscall6(libc::SYS_mmap as u64, [addr, len, prot as u64, flags as u64, fd as i64 as u64, off])
+    syscall6(
+        libc::SYS_mmap as u64,
+        [addr, len, prot as u64, flags as u64, fd as i64 as u64, off],
+    )
 }
 
 /// A few random bits from the kernel (for address-space randomisation).
@@ -68,7 +71,10 @@ impl AddressSpace {
                 LOW,
                 TOP32 - LOW,
                 libc::PROT_NONE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE | libc::MAP_FIXED_NOREPLACE,
+                libc::MAP_PRIVATE
+                    | libc::MAP_ANONYMOUS
+                    | libc::MAP_NORESERVE
+                    | libc::MAP_FIXED_NOREPLACE,
                 -1,
                 0,
             );
@@ -209,7 +215,8 @@ impl AddressSpace {
         }
         let fixed = flags & libc::MAP_FIXED != 0;
         let noreplace = flags & libc::MAP_FIXED_NOREPLACE != 0;
-        let host_flags = (flags & !(libc::MAP_FIXED_NOREPLACE | libc::MAP_GROWSDOWN | libc::MAP_32BIT))
+        let host_flags = (flags
+            & !(libc::MAP_FIXED_NOREPLACE | libc::MAP_GROWSDOWN | libc::MAP_32BIT))
             | libc::MAP_FIXED;
         let start = if fixed || noreplace {
             if addr & (PAGE - 1) != 0 {
@@ -278,7 +285,14 @@ impl AddressSpace {
     }
 
     /// The guest's mremap.
-    pub fn mremap(&mut self, old: u64, old_len: u64, new_len: u64, flags: i32, new_addr: u64) -> i64 {
+    pub fn mremap(
+        &mut self,
+        old: u64,
+        old_len: u64,
+        new_len: u64,
+        flags: i32,
+        new_addr: u64,
+    ) -> i64 {
         if !self.low4g {
             return syscall6(
                 libc::SYS_mremap as u64,
@@ -322,7 +336,10 @@ impl AddressSpace {
         let grow_end = old + new_len;
         if self.is_free(old + old_len, grow_end) {
             // Drop the reservation behind the mapping so it can grow in place.
-            syscall6(libc::SYS_munmap as u64, [old + old_len, new_len - old_len, 0, 0, 0, 0]);
+            syscall6(
+                libc::SYS_munmap as u64,
+                [old + old_len, new_len - old_len, 0, 0, 0, 0],
+            );
             let r = mremap(0, 0);
             if r >= 0 {
                 self.insert(old, grow_end);
@@ -358,7 +375,10 @@ impl AddressSpace {
         let start = if addr == 0 {
             self.find_free(len).ok_or(ENOMEM)?
         } else {
-            if addr & (PAGE - 1) != 0 || addr < LOW || addr.checked_add(len).is_none_or(|e| e > TOP32) {
+            if addr & (PAGE - 1) != 0
+                || addr < LOW
+                || addr.checked_add(len).is_none_or(|e| e > TOP32)
+            {
                 return Err(EINVAL);
             }
             if !replace && !self.is_free(addr, addr + len) {
@@ -388,9 +408,23 @@ impl AddressSpace {
             let flags = libc::MAP_PRIVATE | libc::MAP_ANONYMOUS;
             let prot = libc::PROT_READ | libc::PROT_WRITE;
             let r = if self.low4g {
-                self.mmap(self.brk_mapped, len, prot, flags | libc::MAP_FIXED_NOREPLACE, -1, 0)
+                self.mmap(
+                    self.brk_mapped,
+                    len,
+                    prot,
+                    flags | libc::MAP_FIXED_NOREPLACE,
+                    -1,
+                    0,
+                )
             } else {
-                host_mmap(self.brk_mapped, len, prot, flags | libc::MAP_FIXED_NOREPLACE, -1, 0)
+                host_mmap(
+                    self.brk_mapped,
+                    len,
+                    prot,
+                    flags | libc::MAP_FIXED_NOREPLACE,
+                    -1,
+                    0,
+                )
             };
             if r != self.brk_mapped as i64 {
                 return self.brk_cur;
@@ -419,7 +453,11 @@ impl AddressSpace {
     /// Maps an anonymous region at exactly `addr` (loader segments).
     pub fn map_fixed_anon(&mut self, addr: u64, len: u64, prot: i32) -> Result<u64, i64> {
         let flags = libc::MAP_PRIVATE | libc::MAP_ANONYMOUS;
-        let flags = if self.low4g { flags | libc::MAP_FIXED } else { flags | libc::MAP_FIXED_NOREPLACE };
+        let flags = if self.low4g {
+            flags | libc::MAP_FIXED
+        } else {
+            flags | libc::MAP_FIXED_NOREPLACE
+        };
         let r = self.mmap(addr, len, prot, flags, -1, 0);
         if r < 0 || r as u64 != addr {
             Err(if r < 0 { r } else { EEXIST })

@@ -13,7 +13,9 @@ const MAX_LINKS: usize = 40;
 
 fn is_host_only(guest: &[u8]) -> bool {
     [&b"/proc"[..], b"/sys", b"/dev"].iter().any(|p| {
-        guest.strip_prefix(*p).is_some_and(|rest| rest.is_empty() || rest[0] == b'/')
+        guest
+            .strip_prefix(*p)
+            .is_some_and(|rest| rest.is_empty() || rest[0] == b'/')
     })
 }
 
@@ -80,7 +82,10 @@ pub fn resolve(root: &Path, guest: &[u8], follow_last: bool) -> Option<Vec<u8>> 
 }
 
 fn split(p: &[u8]) -> Vec<Vec<u8>> {
-    p.split(|&b| b == b'/').filter(|c| !c.is_empty()).map(|c| c.to_vec()).collect()
+    p.split(|&b| b == b'/')
+        .filter(|c| !c.is_empty())
+        .map(|c| c.to_vec())
+        .collect()
 }
 
 /// Whether the guest path names something the root filesystem has or can

@@ -73,13 +73,25 @@ struct Case {
 }
 
 const fn c(args: &'static [&'static str]) -> Case {
-    Case { args, stdin: None, big: false }
+    Case {
+        args,
+        stdin: None,
+        big: false,
+    }
 }
 const fn ci(args: &'static [&'static str], stdin: &'static str) -> Case {
-    Case { args, stdin: Some(stdin), big: false }
+    Case {
+        args,
+        stdin: Some(stdin),
+        big: false,
+    }
 }
 const fn cbig(args: &'static [&'static str]) -> Case {
-    Case { args, stdin: None, big: true }
+    Case {
+        args,
+        stdin: None,
+        big: true,
+    }
 }
 
 fn check(test: &str, arch: Arch, cases: &[Case]) {
@@ -92,8 +104,11 @@ fn check(test: &str, arch: Arch, cases: &[Case]) {
     let big = big_text();
     let mut failures = Vec::new();
     for case in cases {
-        let stdin: Option<&[u8]> =
-            if case.big { Some(big.as_bytes()) } else { case.stdin.map(str::as_bytes) };
+        let stdin: Option<&[u8]> = if case.big {
+            Some(big.as_bytes())
+        } else {
+            case.stdin.map(str::as_bytes)
+        };
         let inv = Invocation {
             args: case.args.iter().map(OsString::from).collect(),
             stdin,

@@ -45,7 +45,10 @@ fn expect_rejected_because(program: &Path, status: i32, reasons: &[&str]) {
         show(&out.stderr, 4000)
     );
     assert!(!stderr.contains("panicked"), "x86run panicked:\n{ctx}");
-    assert!(!stderr.contains("RUST_BACKTRACE"), "x86run panicked:\n{ctx}");
+    assert!(
+        !stderr.contains("RUST_BACKTRACE"),
+        "x86run panicked:\n{ctx}"
+    );
     assert_eq!(out.status.code(), Some(status), "wrong exit status:\n{ctx}");
     assert_eq!(
         stderr.trim_end().lines().count(),
@@ -78,7 +81,11 @@ fn hello_elf(dir: &Path, bits: u32) -> PathBuf {
     assert!(
         res.status.success(),
         "gcc -m{bits} -static failed{}:\n{}",
-        if bits == 32 { " (install gcc-multilib: apt-get install gcc-multilib)" } else { "" },
+        if bits == 32 {
+            " (install gcc-multilib: apt-get install gcc-multilib)"
+        } else {
+            ""
+        },
         String::from_utf8_lossy(&res.stderr)
     );
     // The control: the unmodified program runs under x86run.
@@ -167,7 +174,11 @@ fn layout(bits: u32) -> &'static Layout {
 
 /// File offset of the first PT_LOAD program header.
 fn first_load(b: &[u8], l: &Layout) -> usize {
-    let phoff = if l.phoff_wide { get64(b, l.phoff) as usize } else { get32(b, l.phoff) as usize };
+    let phoff = if l.phoff_wide {
+        get64(b, l.phoff) as usize
+    } else {
+        get32(b, l.phoff) as usize
+    };
     let ent = get16(b, l.phentsize) as usize;
     let n = get16(b, l.phnum) as usize;
     (0..n)
@@ -188,9 +199,20 @@ fn put_word(b: &mut [u8], l: &Layout, off: usize, v: u64) {
 fn help_works() {
     let out = run(&["--help".as_ref()]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "x86run --help failed: {}", show(&out.stderr, 2000));
-    assert!(stdout.contains("Usage"), "--help prints no usage:\n{stdout}");
-    assert!(stdout.contains("PROGRAM"), "--help does not mention PROGRAM:\n{stdout}");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "x86run --help failed: {}",
+        show(&out.stderr, 2000)
+    );
+    assert!(
+        stdout.contains("Usage"),
+        "--help prints no usage:\n{stdout}"
+    );
+    assert!(
+        stdout.contains("PROGRAM"),
+        "--help does not mention PROGRAM:\n{stdout}"
+    );
 }
 
 #[test]
@@ -199,7 +221,10 @@ fn no_arguments_is_a_usage_error() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "x86run with no program should fail");
     assert!(!stderr.contains("panicked"), "x86run panicked:\n{stderr}");
-    assert!(stderr.to_lowercase().contains("usage"), "no usage message:\n{stderr}");
+    assert!(
+        stderr.to_lowercase().contains("usage"),
+        "no usage message:\n{stderr}"
+    );
 }
 
 #[test]

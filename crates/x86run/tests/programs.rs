@@ -55,10 +55,18 @@ struct Run {
 }
 
 const fn exits(code: i32) -> Run {
-    Run { args: &[], stdin: None, expect: End::Code(code) }
+    Run {
+        args: &[],
+        stdin: None,
+        expect: End::Code(code),
+    }
 }
 const fn with_args(args: &'static [&'static str], expect: End) -> Run {
-    Run { args, stdin: None, expect }
+    Run {
+        args,
+        stdin: None,
+        expect,
+    }
 }
 
 const STDIN_TEXT: &str = "The quick brown fox\njumps over the lazy dog.\n\n  leading spaces\n\
@@ -113,7 +121,11 @@ fn can_build_m32() -> bool {
     let dir = tmp_root().join("programs");
     let _ = std::fs::create_dir_all(&dir);
     let src = dir.join(format!("probe-{}.c", std::process::id()));
-    std::fs::write(&src, "#include <stdio.h>\nint main(void){puts(\"x\");return 0;}\n").unwrap();
+    std::fs::write(
+        &src,
+        "#include <stdio.h>\nint main(void){puts(\"x\");return 0;}\n",
+    )
+    .unwrap();
     let ok = Command::new(gcc())
         .args(["-m32", "-static", "-o"])
         .arg(dir.join(format!("probe-{}", std::process::id())))
@@ -127,7 +139,10 @@ fn can_build_m32() -> bool {
 
 fn check(name: &str, mode: Mode, runs: &[Run]) {
     let bin = build(name, mode);
-    let work = tmp_root().join("programs").join(mode.name()).join(format!("{name}.work"));
+    let work = tmp_root()
+        .join("programs")
+        .join(mode.name())
+        .join(format!("{name}.work"));
     let mut failures = Vec::new();
     for (i, r) in runs.iter().enumerate() {
         let scratch = work.join("scratch");

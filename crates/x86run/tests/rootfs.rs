@@ -13,12 +13,16 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 fn rootfs() -> PathBuf {
-    let p = std::env::var_os("X86RUN_ROOTFS").map(PathBuf::from).unwrap_or_else(|| {
-        let cache = std::env::var_os("X86RUN_CACHE")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/x86run"));
-        cache.join("rootfs-i386")
-    });
+    let p = std::env::var_os("X86RUN_ROOTFS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let cache = std::env::var_os("X86RUN_CACHE")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| {
+                    PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/x86run")
+                });
+            cache.join("rootfs-i386")
+        });
     assert!(
         p.join(".x86run-complete").exists(),
         "no Debian i386 root filesystem at {} — run scripts/mkrootfs-i386.sh",
@@ -44,14 +48,23 @@ fn status_text(o: &Output) -> String {
     }
 }
 
-const ENV: [(&str, &str); 4] = [("TZ", "UTC"), ("LC_ALL", "C"), ("PATH", "/usr/bin:/bin:/usr/sbin:/sbin"), ("HOME", "/root")];
+const ENV: [(&str, &str); 4] = [
+    ("TZ", "UTC"),
+    ("LC_ALL", "C"),
+    ("PATH", "/usr/bin:/bin:/usr/sbin:/sbin"),
+    ("HOME", "/root"),
+];
 
 fn run(mut c: Command, stdin: Option<&[u8]>) -> Output {
     c.env_clear();
     for (k, v) in ENV {
         c.env(k, v);
     }
-    c.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+    c.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    });
     c.stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = c.spawn().expect("spawn");
     if let Some(data) = stdin {
@@ -83,7 +96,10 @@ fn same_x86_64(argv: &[&str], stdin: Option<&[u8]>) -> String {
 }
 
 fn compare(argv: &[&str], n: Output, x: Output) -> String {
-    let (ns, xs) = (String::from_utf8_lossy(&n.stdout), String::from_utf8_lossy(&x.stdout));
+    let (ns, xs) = (
+        String::from_utf8_lossy(&n.stdout),
+        String::from_utf8_lossy(&x.stdout),
+    );
     if ns != xs || n.status.code() != x.status.code() || n.status.signal() != x.status.signal() {
         let first = ns.lines().zip(xs.lines()).position(|(a, b)| a != b);
         panic!(
@@ -97,7 +113,10 @@ fn compare(argv: &[&str], n: Output, x: Output) -> String {
             tail(&String::from_utf8_lossy(&x.stderr)),
         );
     }
-    assert!(!ns.is_empty() || n.status.code() != Some(0) || argv[0].ends_with("/true"), "{argv:?}: no output to compare");
+    assert!(
+        !ns.is_empty() || n.status.code() != Some(0) || argv[0].ends_with("/true"),
+        "{argv:?}: no output to compare"
+    );
     ns.into_owned()
 }
 
@@ -207,7 +226,9 @@ fn xz_bzip2_gzip_round_trips() {
     let mut x: u32 = 12345;
     while data.len() < 2 << 20 {
         x = x.wrapping_mul(1103515245).wrapping_add(12345);
-        data.extend_from_slice([&b"alpha "[..], b"beta ", b"x86run ", b"kernel\n"][(x >> 16) as usize % 4]);
+        data.extend_from_slice(
+            [&b"alpha "[..], b"beta ", b"x86run ", b"kernel\n"][(x >> 16) as usize % 4],
+        );
     }
     std::fs::write(host.join("data"), &data).unwrap();
     sh(&format!(
@@ -224,7 +245,16 @@ fn xz_bzip2_gzip_round_trips() {
 
 #[test]
 fn file_on_binaries() {
-    same_i386(&["/usr/bin/file", "/bin/bash", "/usr/bin/xz", "/etc/passwd", "/usr/lib/i386-linux-gnu/libc.so.6"], None);
+    same_i386(
+        &[
+            "/usr/bin/file",
+            "/bin/bash",
+            "/usr/bin/xz",
+            "/etc/passwd",
+            "/usr/lib/i386-linux-gnu/libc.so.6",
+        ],
+        None,
+    );
 }
 
 #[test]
@@ -263,7 +293,14 @@ fn lua_program() {
 
 #[test]
 fn host_x86_64_programs() {
-    same_x86_64(&["/bin/bash", "-c", "for i in 1 2 3; do echo $i; done | wc -l; echo $((6*7)) $(basename /a/b/c)"], None);
+    same_x86_64(
+        &[
+            "/bin/bash",
+            "-c",
+            "for i in 1 2 3; do echo $i; done | wc -l; echo $((6*7)) $(basename /a/b/c)",
+        ],
+        None,
+    );
     same_x86_64(&["/usr/bin/sort", "-r"], Some(b"b\na\nc\n"));
     same_x86_64(&["/usr/bin/md5sum"], Some(b"x86run\n"));
     same_x86_64(&["/usr/bin/sha256sum"], Some(b"x86run\n"));

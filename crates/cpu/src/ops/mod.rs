@@ -1,15 +1,15 @@
 //! Instruction semantics, one file per family. Each file adds methods to
 //! `interp::Exec`; `interp::Exec::exec` dispatches to them.
 
+mod aes;
 pub(crate) mod alu;
 mod bcd;
 mod bit;
 mod control;
 mod data;
+mod mmx;
 mod muldiv;
 pub(crate) mod shift;
-mod aes;
-mod mmx;
 mod simd;
 mod simd_int;
 mod sse4;

@@ -25,13 +25,21 @@ pub fn shift_compute(kind: ShiftKind, a: u64, count: u32, size: u32) -> (u64, u6
     match kind {
         ShiftKind::Shl => {
             let res = if c >= 64 { 0 } else { (a << c) & m };
-            let cf = if c > bits as u64 { 0 } else { (a >> (bits as u64 - c)) & 1 };
+            let cf = if c > bits as u64 {
+                0
+            } else {
+                (a >> (bits as u64 - c)) & 1
+            };
             let of = ((res & sb != 0) as u64) ^ cf;
             (res, cf, of)
         }
         ShiftKind::Shr => {
             let res = if c >= 64 { 0 } else { a >> c };
-            let cf = if c > bits as u64 { 0 } else { (a >> (c - 1)) & 1 };
+            let cf = if c > bits as u64 {
+                0
+            } else {
+                (a >> (c - 1)) & 1
+            };
             let of = if count == 1 {
                 (a & sb != 0) as u64
             } else {

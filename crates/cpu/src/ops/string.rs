@@ -27,7 +27,11 @@ impl Exec<'_> {
             _ => 0,
         };
         let amask = self.cpu.addr_mask();
-        let delta = if self.cpu.flags.df() { (size as u64).wrapping_neg() } else { size as u64 };
+        let delta = if self.cpu.flags.df() {
+            (size as u64).wrapping_neg()
+        } else {
+            size as u64
+        };
         let rep = i.has_rep_prefix() || i.has_repne_prefix();
         let m = i.mnemonic();
         let (uses_si, uses_di) = match m {
@@ -35,7 +39,10 @@ impl Exec<'_> {
             Lodsb | Lodsw | Lodsd | Lodsq => (true, false),
             _ => (false, true),
         };
-        let is_cmp = matches!(m, Cmpsb | Cmpsw | Cmpsd | Cmpsq | Scasb | Scasw | Scasd | Scasq);
+        let is_cmp = matches!(
+            m,
+            Cmpsb | Cmpsw | Cmpsd | Cmpsq | Scasb | Scasw | Scasd | Scasq
+        );
         let vm = mask(size);
         loop {
             if rep && self.cpu.gpr_sized(RCX, asz) == 0 {
@@ -53,12 +60,16 @@ impl Exec<'_> {
                 Cmpsb | Cmpsw | Cmpsd | Cmpsq => {
                     let a = mem::read(src, size)?;
                     let b = mem::read(dst, size)?;
-                    self.cpu.flags.set_lazy(FlagOp::Sub, size, a, b, a.wrapping_sub(b) & vm);
+                    self.cpu
+                        .flags
+                        .set_lazy(FlagOp::Sub, size, a, b, a.wrapping_sub(b) & vm);
                 }
                 Scasb | Scasw | Scasd | Scasq => {
                     let a = self.cpu.gpr[RAX] & vm;
                     let b = mem::read(dst, size)?;
-                    self.cpu.flags.set_lazy(FlagOp::Sub, size, a, b, a.wrapping_sub(b) & vm);
+                    self.cpu
+                        .flags
+                        .set_lazy(FlagOp::Sub, size, a, b, a.wrapping_sub(b) & vm);
                 }
                 Lodsb | Lodsw | Lodsd | Lodsq => {
                     let v = mem::read(src, size)?;
@@ -69,10 +80,12 @@ impl Exec<'_> {
                 }
             }
             if uses_si {
-                self.cpu.set_gpr_sized(RSI, asz, si.wrapping_add(delta) & am);
+                self.cpu
+                    .set_gpr_sized(RSI, asz, si.wrapping_add(delta) & am);
             }
             if uses_di {
-                self.cpu.set_gpr_sized(RDI, asz, di.wrapping_add(delta) & am);
+                self.cpu
+                    .set_gpr_sized(RDI, asz, di.wrapping_add(delta) & am);
             }
             if !rep {
                 break;

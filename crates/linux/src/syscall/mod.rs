@@ -154,7 +154,9 @@ impl Process {
         };
         if kind == SyscallKind::Sysenter {
             // The vDSO pushed the sixth argument (ebp) and pointed ebp at it.
-            args[5] = mem::read_u32(g[5] & 0xffff_ffff).map(u64::from).unwrap_or(0);
+            args[5] = mem::read_u32(g[5] & 0xffff_ffff)
+                .map(u64::from)
+                .unwrap_or(0);
         }
         let entry = self.tables.entry(abi, nr);
         let emulated_proc = entry.and_then(|e| procfs::open(self, e.name, &args));
@@ -176,7 +178,13 @@ impl Process {
             }
             Some(Action::Emulate(h)) => h(self, &args),
             Some(Action::Refuse(why)) => {
-                if self.tables.warned.lock().unwrap_or_else(|e| e.into_inner()).insert((abi, nr)) {
+                if self
+                    .tables
+                    .warned
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert((abi, nr))
+                {
                     let name = entry.map(|e| e.name).filter(|n| !n.is_empty());
                     eprintln!(
                         "x86run: unsupported {} syscall {} ({}): {}",
@@ -189,7 +197,13 @@ impl Process {
                 ENOSYS
             }
             None => {
-                if self.tables.warned.lock().unwrap_or_else(|e| e.into_inner()).insert((abi, nr)) {
+                if self
+                    .tables
+                    .warned
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert((abi, nr))
+                {
                     eprintln!("x86run: unknown syscall number {nr}");
                 }
                 ENOSYS
@@ -198,7 +212,13 @@ impl Process {
         if self.opts.strace {
             let name = entry.map(|e| e.name).unwrap_or("?");
             let shown: Vec<String> = args.iter().map(|a| format!("{a:#x}")).collect();
-            eprintln!("[{}] {}({}) = {}", std::process::id(), name, shown.join(", "), ret);
+            eprintln!(
+                "[{}] {}({}) = {}",
+                std::process::id(),
+                name,
+                shown.join(", "),
+                ret
+            );
         }
         match self.cpu.mode {
             Mode::Bits32 => self.cpu.gpr[0] = ret as u64 & 0xffff_ffff,
@@ -254,7 +274,11 @@ impl Process {
             Abi::I386 => {
                 #[cfg(target_arch = "x86_64")]
                 {
-                    crate::safe_syscall::int80(&self.interp.interrupt, nr as u32, args.map(|a| a as u32))
+                    crate::safe_syscall::int80(
+                        &self.interp.interrupt,
+                        nr as u32,
+                        args.map(|a| a as u32),
+                    )
                 }
                 #[cfg(not(target_arch = "x86_64"))]
                 {

@@ -16,14 +16,17 @@ fn self_file(path: &[u8]) -> Option<&[u8]> {
     let name = &name[1..];
     let pid = std::process::id().to_string();
     let tid = crate::host::syscall6(libc::SYS_gettid as u64, [0; 6]).to_string();
-    let me = who == b"self" || who == b"thread-self" || who == pid.as_bytes() || who == tid.as_bytes();
+    let me =
+        who == b"self" || who == b"thread-self" || who == pid.as_bytes() || who == tid.as_bytes();
     me.then_some(name)
 }
 
 /// readlink/readlinkat: /proc/self/exe is the guest program; a link
 /// target inside the root filesystem is shown without its prefix.
 pub fn readlink(p: &mut Process, abi: Abi, nr: u64, a: &[u64; 6], path_arg: usize) -> i64 {
-    let Ok(path) = mem::read_cstr(a[path_arg], 4096) else { return EFAULT };
+    let Ok(path) = mem::read_cstr(a[path_arg], 4096) else {
+        return EFAULT;
+    };
     let (buf, size) = (a[path_arg + 1], a[path_arg + 2]);
     if size as i64 <= 0 || size > i32::MAX as u64 {
         return EINVAL;
@@ -31,7 +34,9 @@ pub fn readlink(p: &mut Process, abi: Abi, nr: u64, a: &[u64; 6], path_arg: usiz
     let target = if self_file(&path) == Some(b"exe") {
         p.exe_path.as_bytes().to_vec()
     } else {
-        match std::fs::read_link(std::ffi::OsStr::from_bytes(&p.opts.host_path_follow(&path, false))) {
+        match std::fs::read_link(std::ffi::OsStr::from_bytes(
+            &p.opts.host_path_follow(&path, false),
+        )) {
             Ok(t) => guest_view(p, t.as_os_str().as_bytes()),
             Err(_) => {
                 // Let the kernel produce the exact error.
@@ -125,7 +130,10 @@ pub fn open(p: &mut Process, name: &str, a: &[u64; 6]) -> Option<i64> {
 fn memfd_with(content: &[u8], cloexec: bool) -> i64 {
     let name = b"x86run-proc\0";
     let flags = if cloexec { libc::MFD_CLOEXEC } else { 0 };
-    let fd = crate::host::syscall6(libc::SYS_memfd_create as u64, [name.as_ptr() as u64, flags as u64, 0, 0, 0, 0]);
+    let fd = crate::host::syscall6(
+        libc::SYS_memfd_create as u64,
+        [name.as_ptr() as u64, flags as u64, 0, 0, 0, 0],
+    );
     if fd < 0 {
         return fd;
     }
@@ -133,7 +141,14 @@ fn memfd_with(content: &[u8], cloexec: bool) -> i64 {
     while off < content.len() {
         let r = crate::host::syscall6(
             libc::SYS_write as u64,
-            [fd as u64, content[off..].as_ptr() as u64, (content.len() - off) as u64, 0, 0, 0],
+            [
+                fd as u64,
+                content[off..].as_ptr() as u64,
+                (content.len() - off) as u64,
+                0,
+                0,
+                0,
+            ],
         );
         if r <= 0 {
             break;
@@ -177,7 +192,9 @@ fn maps(p: &Process) -> Vec<u8> {
             continue;
         }
         let range = String::from_utf8_lossy(fields[0]);
-        let Some((s, e)) = range.split_once('-') else { continue };
+        let Some((s, e)) = range.split_once('-') else {
+            continue;
+        };
         let (Ok(start), Ok(end)) = (u64::from_str_radix(s, 16), u64::from_str_radix(e, 16)) else {
             continue;
         };
@@ -191,7 +208,10 @@ fn maps(p: &Process) -> Vec<u8> {
                 .collect()
         } else {
             let emulator = path == self_exe.as_slice()
-                || matches!(path, b"[heap]" | b"[stack]" | b"[vdso]" | b"[vvar]" | b"[vvar_vclock]");
+                || matches!(
+                    path,
+                    b"[heap]" | b"[stack]" | b"[vdso]" | b"[vvar]" | b"[vvar_vclock]"
+                );
             if emulator {
                 vec![]
             } else {
@@ -221,7 +241,8 @@ fn maps(p: &Process) -> Vec<u8> {
             let off = if path.is_empty() {
                 0
             } else {
-                u64::from_str_radix(&String::from_utf8_lossy(fields[2]), 16).unwrap_or(0) + (ps - start)
+                u64::from_str_radix(&String::from_utf8_lossy(fields[2]), 16).unwrap_or(0)
+                    + (ps - start)
             };
             let head = format!(
                 "{:08x}-{:08x} {} {:08x} {} {}",
@@ -249,15 +270,38 @@ fn cpuinfo(mode: Mode) -> Vec<u8> {
     let (_, _, ecx, edx) = x86run_cpu::cpuid::cpuid(mode, 1, 0);
     let (_, _, ecx8, edx8) = x86run_cpu::cpuid::cpuid(mode, 0x8000_0001, 0);
     let named = [
-        (edx, 0, "fpu"), (edx, 4, "tsc"), (edx, 8, "cx8"), (edx, 11, "sep"), (edx, 15, "cmov"),
-        (edx, 23, "mmx"), (edx, 24, "fxsr"), (edx, 25, "sse"), (edx, 26, "sse2"),
-        (edx8, 11, "syscall"), (edx8, 20, "nx"), (edx8, 29, "lm"),
-        (ecx, 0, "pni"), (ecx, 1, "pclmulqdq"), (ecx, 9, "ssse3"), (ecx, 13, "cx16"),
-        (ecx, 19, "sse4_1"), (ecx, 20, "sse4_2"), (ecx, 22, "movbe"), (ecx, 23, "popcnt"),
-        (ecx, 25, "aes"), (ecx8, 0, "lahf_lm"), (ecx8, 5, "abm"),
+        (edx, 0, "fpu"),
+        (edx, 4, "tsc"),
+        (edx, 8, "cx8"),
+        (edx, 11, "sep"),
+        (edx, 15, "cmov"),
+        (edx, 23, "mmx"),
+        (edx, 24, "fxsr"),
+        (edx, 25, "sse"),
+        (edx, 26, "sse2"),
+        (edx8, 11, "syscall"),
+        (edx8, 20, "nx"),
+        (edx8, 29, "lm"),
+        (ecx, 0, "pni"),
+        (ecx, 1, "pclmulqdq"),
+        (ecx, 9, "ssse3"),
+        (ecx, 13, "cx16"),
+        (ecx, 19, "sse4_1"),
+        (ecx, 20, "sse4_2"),
+        (ecx, 22, "movbe"),
+        (ecx, 23, "popcnt"),
+        (ecx, 25, "aes"),
+        (ecx8, 0, "lahf_lm"),
+        (ecx8, 5, "abm"),
     ];
-    let flags: Vec<&str> = named.iter().filter(|(r, b, _)| r >> b & 1 != 0).map(|(_, _, n)| *n).collect();
-    let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let flags: Vec<&str> = named
+        .iter()
+        .filter(|(r, b, _)| r >> b & 1 != 0)
+        .map(|(_, _, n)| *n)
+        .collect();
+    let cpus = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
     let mut out = String::new();
     for n in 0..cpus {
         out += &format!(

@@ -146,7 +146,11 @@ fn run_cmd(cmd: &mut Command, inv: &Invocation) -> Outcome {
         .current_dir(inv.cwd)
         .env_clear()
         .envs(inv.env.iter().map(|(k, v)| (k, v)))
-        .stdin(if inv.stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdin(if inv.stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     unsafe {
@@ -154,7 +158,10 @@ fn run_cmd(cmd: &mut Command, inv: &Invocation) -> Outcome {
             // Own process group, so the whole tree can be killed on timeout.
             libc::setpgid(0, 0);
             // Crashing test programs are expected; do not litter core files.
-            let rl = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+            let rl = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: 0,
+            };
             libc::setrlimit(libc::RLIMIT_CORE, &rl);
             // Default signal dispositions, whatever the test runner set.
             for sig in [libc::SIGPIPE, libc::SIGINT, libc::SIGTERM, libc::SIGQUIT] {
@@ -226,7 +233,12 @@ fn run_cmd(cmd: &mut Command, inv: &Invocation) -> Outcome {
     }
     // Never leave stragglers running.
     unsafe { libc::kill(-pgid, libc::SIGKILL) };
-    Outcome { stdout: stdout.unwrap_or_default(), stderr: stderr.unwrap_or_default(), end: end.unwrap(), elapsed }
+    Outcome {
+        stdout: stdout.unwrap_or_default(),
+        stderr: stderr.unwrap_or_default(),
+        end: end.unwrap(),
+        elapsed,
+    }
 }
 
 /// Show bytes as text, escaping what is not printable, cut to `max` chars.
@@ -263,7 +275,12 @@ pub fn diff(native: &[u8], emulated: &[u8]) -> String {
         for i in from..(first + 4).min(lines.len()) {
             let mark = if i == first { '>' } else { ' ' };
             let text = String::from_utf8_lossy(lines[i]);
-            let _ = writeln!(s, "{mark}{:5}: {}", i + 1, text.trim_end_matches('\n').escape_debug());
+            let _ = writeln!(
+                s,
+                "{mark}{:5}: {}",
+                i + 1,
+                text.trim_end_matches('\n').escape_debug()
+            );
         }
         if first >= lines.len() {
             let _ = writeln!(s, ">{:5}: <end of output>", first + 1);
