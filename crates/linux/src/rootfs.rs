@@ -66,7 +66,7 @@ pub fn resolve(root: &Path, guest: &[u8], follow_last: bool) -> Option<Vec<u8>> 
             // A missing last component is created inside the root
             // filesystem if its directory is there; a missing directory
             // means the path is not the root filesystem's.
-            Err(_) if last && !done.is_empty() || last && guest.len() > 1 => done.push(c),
+            Err(_) if last => done.push(c),
             Err(_) => return None,
         }
     }

@@ -243,7 +243,7 @@ impl Process {
             return None;
         }
         let at = self.path_scratch + slot * crate::process::PATH_SLOT;
-        mem::write_bytes(at, &host).ok()?;
+        mem::write_bytes(at, host).ok()?;
         mem::write_u8(at + host.len() as u64, 0).ok()?;
         Some(at)
     }
