@@ -131,6 +131,34 @@ fn too_big(fd: u64, end: i64) -> bool {
     end > MAX_NON_LFS && is_small(fd)
 }
 
+/// How much of a `count`-byte write at the current position a file
+/// opened without O_LARGEFILE takes (the kernel's generic_write_checks):
+/// None when it is not such a file or has no position.
+fn small_room(fd: u64, count: u64) -> Result<Option<u64>, Errno> {
+    if !is_small(fd) || count == 0 {
+        return Ok(None);
+    }
+    let Ok(mut pos) = sys!(SYS_lseek, fd, 0, SEEK_CUR) else {
+        return Ok(None);
+    };
+    if sys!(SYS_fcntl, fd, F_GETFL).is_ok_and(|f| f & O_APPEND as i64 != 0) {
+        pos = host_fstat(fd).map(|st| st.st_size).unwrap_or(pos);
+    }
+    if pos >= MAX_NON_LFS {
+        return Err(Errno(EFBIG));
+    }
+    Ok(Some(count.min((MAX_NON_LFS - pos) as u64)))
+}
+
+pub fn write(_p: &mut Process, a: &[u64; 6]) -> Res {
+    let count = small_room(a[0], a[2])?.unwrap_or(a[2]);
+    sys!(SYS_write, a[0], a[1], count)
+}
+
+pub fn getpgrp(_p: &mut Process, _a: &[u64; 6]) -> Res {
+    sys!(SYS_getpgid, 0)
+}
+
 pub fn open(_p: &mut Process, a: &[u64; 6]) -> Res {
     opened(
         sys!(SYS_openat, AT_FDCWD_U, a[0], flags_to_host(a[1]), a[2]),
@@ -453,7 +481,10 @@ pub fn readv(_p: &mut Process, a: &[u64; 6]) -> Res {
 }
 
 pub fn writev(_p: &mut Process, a: &[u64; 6]) -> Res {
-    vec_call(SYS_writev, a, [0; 3])
+    let v = iovecs(a[1], a[2])?;
+    let total: u64 = v.iter().map(|x| x.iov_len as u64).sum();
+    small_room(a[0], total)?;
+    sys!(SYS_writev, a[0], v.as_ptr(), v.len())
 }
 
 /// preadv(fd, iov, n, pos_lo, pos_hi): the host takes the halves too
