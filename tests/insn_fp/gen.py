@@ -538,6 +538,11 @@ def gen_x87_arith(prog):
         for kind, size in (("m16i", 2), ("m32i", 4)):
             iop = "fi" + op[1:]
             prog.add("%s %s" % (iop, kind), "%s %s [memop]" % (iop, PTR[size]), stack_cases(prog, 120, 1, mem=kind))
+    # precision control 01 (reserved)
+    for op in ("fadd", "fmul", "fdiv", "fsqrt"):
+        code = op if op == "fsqrt" else "%s st(0), st(1)" % op
+        prog.add(op + " pc=01", code, [Case(stack=[prog.rng.f80("round"), prog.rng.f80("norm")],
+                                            cw=0x17F | (prog.rng.randrange(4) << 10)) for _ in range(30)])
     # empty-register and stack-fault cases
     for op in ("fadd", "fmul", "fdiv"):
         prog.add("%s empty" % op, "%s st(0), st(2)" % op, stack_cases(prog, 40, 2))
