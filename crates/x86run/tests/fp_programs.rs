@@ -231,3 +231,49 @@ fn x87_transcendental_ulp() {
         bad.join("\n")
     );
 }
+
+/// The guest sees exactly the implemented features (x86-64-v2 plus AES and
+/// PCLMULQDQ; no XSAVE/AVX/FMA/BMI), an AVX instruction ends it with
+/// SIGILL, and a misaligned SSE memory operand with SIGSEGV as on the
+/// reference CPU.
+#[test]
+fn features_and_faults() {
+    for (bits, flag) in [("32", "-m32"), ("64", "-m64")] {
+        let bin = build("features.c", &format!("features_{bits}"), &[flag, "-msse2"]);
+        let out = run(Command::new(env!("CARGO_BIN_EXE_x86run")).arg(&bin));
+        assert!(out.status.success(), "features_{bits}: {:?}", out.status);
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            "fpu=1 mmx=1 fxsr=1 sse=1 sse2=1 sse3=1 pclmul=1 ssse3=1 sse4.1=1 sse4.2=1 popcnt=1 aes=1 xsave=0 \
+             osxsave=0 avx=0 fma=0 f16c=0\nbmi1=0 avx2=0 bmi2=0 avx512f=0\n",
+            "features_{bits}: CPUID"
+        );
+        let avx = run(Command::new(env!("CARGO_BIN_EXE_x86run"))
+            .arg(&bin)
+            .arg("avx"));
+        assert_eq!(
+            avx.status.signal(),
+            Some(4),
+            "features_{bits}: AVX under x86run: {:?}",
+            avx.status
+        );
+        let native = run(Command::new(&bin).arg("misaligned"));
+        let emu = run(Command::new(env!("CARGO_BIN_EXE_x86run"))
+            .arg(&bin)
+            .arg("misaligned"));
+        assert_eq!(
+            native.status.signal(),
+            Some(11),
+            "features_{bits}: native misaligned movaps"
+        );
+        assert_eq!(
+            emu.status.signal(),
+            Some(11),
+            "features_{bits}: x86run misaligned movaps"
+        );
+        assert_eq!(
+            native.stdout, emu.stdout,
+            "features_{bits}: output before the fault"
+        );
+    }
+}
