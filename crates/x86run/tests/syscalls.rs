@@ -67,10 +67,16 @@ fn build(name: &str, bits: u32) -> PathBuf {
 /// The syscall names and ioctl requests an `--strace` log shows.
 fn traced(stderr: &[u8], calls: &mut BTreeSet<String>, ioctls: &mut BTreeSet<u32>) {
     for line in String::from_utf8_lossy(stderr).lines() {
-        let Some(rest) = line.strip_prefix('[').and_then(|l| l.split_once("] ")).map(|(_, r)| r) else {
+        let Some(rest) = line
+            .strip_prefix('[')
+            .and_then(|l| l.split_once("] "))
+            .map(|(_, r)| r)
+        else {
             continue;
         };
-        let Some((name, args)) = rest.split_once('(') else { continue };
+        let Some((name, args)) = rest.split_once('(') else {
+            continue;
+        };
         if name == "ioctl" {
             if let Some(req) = args.split(", ").nth(1) {
                 if let Ok(v) = u32::from_str_radix(req.trim_start_matches("0x"), 16) {
@@ -101,7 +107,12 @@ fn run_three(bin: &Path, work: &Path) -> Runs {
             args.push(bin.into());
             x86run.clone()
         };
-        let inv = Invocation { args, stdin: None, cwd: &scratch, env };
+        let inv = Invocation {
+            args,
+            stdin: None,
+            cwd: &scratch,
+            env,
+        };
         run(&program, &inv)
     };
     Runs {
@@ -125,7 +136,10 @@ fn conformance() {
         for &bits in sizes {
             let what = format!("{name} (m{bits})");
             let bin = build(name, bits);
-            let work = tmp_root().join("syscalls").join(format!("m{bits}")).join(format!("{name}.work"));
+            let work = tmp_root()
+                .join("syscalls")
+                .join(format!("m{bits}"))
+                .join(format!("{name}.work"));
             let r = run_three(&bin, &work);
             if r.native.end != End::Code(0) {
                 failures.push(format!(
@@ -146,7 +160,10 @@ fn conformance() {
                 }
             }
             if ok {
-                passed.push(format!("{what}: {} lines identical in all three runs", r.native.stdout.split(|&b| b == b'\n').count() - 1));
+                passed.push(format!(
+                    "{what}: {} lines identical in all three runs",
+                    r.native.stdout.split(|&b| b == b'\n').count() - 1
+                ));
             }
             let _ = std::fs::remove_dir_all(&work);
         }
@@ -156,14 +173,27 @@ fn conformance() {
     let dir = tmp_root().join("syscalls");
     let _ = std::fs::create_dir_all(&dir);
     let _ = std::fs::write(dir.join("report.txt"), &report);
-    assert!(failures.is_empty(), "{} run(s) differ:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} run(s) differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
-fn coverage_report(calls: &BTreeSet<String>, ioctls: &BTreeSet<u32>, passed: &[String], failures: &[String]) -> String {
+fn coverage_report(
+    calls: &BTreeSet<String>,
+    ioctls: &BTreeSet<u32>,
+    passed: &[String],
+    failures: &[String],
+) -> String {
     let names = x86run_linux::syscall::names::I386;
     let (mut same, mut translated, mut other) = (Vec::new(), Vec::new(), Vec::new());
     for c in calls {
-        let row = names.iter().position(|n| n == c).and_then(|nr| translate::row(nr as u64));
+        let row = names
+            .iter()
+            .position(|n| n == c)
+            .and_then(|nr| translate::row(nr as u64));
         match row.map(|r| r.how) {
             Some(How::Same(_) | How::Signed(..)) => same.push(c.as_str()),
             Some(How::Translate(_)) => translated.push(c.as_str()),
@@ -187,14 +217,22 @@ fn coverage_report(calls: &BTreeSet<String>, ioctls: &BTreeSet<u32>, passed: &[S
         same.len(),
         other.len()
     );
-    s += &format!("  translated: {}\n  same-layout: {}\n  emulated: {}\n", translated.join(" "), same.join(" "), other.join(" "));
+    s += &format!(
+        "  translated: {}\n  same-layout: {}\n  emulated: {}\n",
+        translated.join(" "),
+        same.join(" "),
+        other.join(" ")
+    );
     s += &format!(
         "ioctl requests exercised: {} ({} rows in the ioctl table): {}\n",
         ioctls.len(),
         translate::ioctl_rows(),
         ioctls
             .iter()
-            .map(|&r| format!("{}", translate::ioctl_name(r).map_or(format!("{r:#x}"), str::to_string)))
+            .map(|&r| format!(
+                "{}",
+                translate::ioctl_name(r).map_or(format!("{r:#x}"), str::to_string)
+            ))
             .collect::<Vec<_>>()
             .join(" ")
     );
@@ -214,5 +252,8 @@ fn every_program_is_listed() {
             }
         }
     }
-    assert!(missing.is_empty(), "tests/syscalls has programs with no entry: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "tests/syscalls has programs with no entry: {missing:?}"
+    );
 }

@@ -74,7 +74,7 @@ pub fn sched_setaffinity(_p: &mut Process, a: &[u64; 6]) -> Res {
 /// sched_getaffinity: the length must be a multiple of 4 (not 8).
 pub fn sched_getaffinity(_p: &mut Process, a: &[u64; 6]) -> Res {
     let len = a[1] as usize;
-    if len % 4 != 0 {
+    if !len.is_multiple_of(4) {
         return Err(Errno::EINVAL);
     }
     let mut buf = vec![0u8; len.min(8192).next_multiple_of(8)];

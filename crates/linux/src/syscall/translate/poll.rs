@@ -4,7 +4,7 @@
 //! with its packed 12-byte i386 event.
 
 use super::abi32::*;
-use super::guest::{self, mptr, opt_mptr, opt_ptr, zeroed};
+use super::guest::{self, opt_mptr, opt_ptr};
 use super::{sx, sys, Errno, Res};
 use crate::process::Process;
 use libc::*;
@@ -232,9 +232,4 @@ pub fn eventfd(_p: &mut Process, a: &[u64; 6]) -> Res {
 
 pub fn signalfd(_p: &mut Process, a: &[u64; 6]) -> Res {
     sys!(SYS_signalfd4, a[0], a[1], a[2], 0)
-}
-
-#[allow(dead_code)]
-fn unused() -> (fn() -> timespec, fn(&mut u8) -> u64) {
-    (zeroed::<timespec>, mptr::<u8>)
 }

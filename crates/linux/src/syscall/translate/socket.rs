@@ -221,7 +221,7 @@ fn push_cmsg(out: &mut Vec<u8>, level: i32, typ: i32, data: &[u8], room: usize) 
 fn payload_out(level: i32, typ: i32, data: &[u8]) -> Vec<u8> {
     let word =
         |k: usize| i64::from_le_bytes(data[8 * k..8 * k + 8].try_into().unwrap_or_default()) as i32;
-    if level == SOL_SOCKET && data.len() % 16 == 0 {
+    if level == SOL_SOCKET && data.len().is_multiple_of(16) {
         let n = match typ {
             SO_TIMESTAMP_OLD | SO_TIMESTAMPNS_OLD => 1,
             SO_TIMESTAMPING_OLD => 3,

@@ -512,7 +512,7 @@ pub fn counts() -> (usize, usize, usize, usize) {
     let mut c = (0, 0, 0, 0);
     for nr in 0..names::I386.len() as u64 {
         match row(nr).map(|r| (r.name, r.how)) {
-            Some((n, _)) if n.is_empty() => {}
+            Some(("", _)) => {}
             Some((_, How::Same(_) | How::Signed(..))) => c.0 += 1,
             Some((_, How::Translate(_))) => c.1 += 1,
             Some((_, How::Refuse(_))) => c.2 += 1,
