@@ -229,10 +229,7 @@ fn coverage_report(
         translate::ioctl_rows(),
         ioctls
             .iter()
-            .map(|&r| format!(
-                "{}",
-                translate::ioctl_name(r).map_or(format!("{r:#x}"), str::to_string)
-            ))
+            .map(|&r| translate::ioctl_name(r).map_or(format!("{r:#x}"), str::to_string))
             .collect::<Vec<_>>()
             .join(" ")
     );
