@@ -212,12 +212,20 @@ impl Process {
         if self.opts.strace {
             let name = entry.map(|e| e.name).unwrap_or("?");
             let shown: Vec<String> = args.iter().map(|a| format!("{a:#x}")).collect();
+            // The translation back end's row says how the call was served.
+            let how = match (abi, entry.map(|e| e.action)) {
+                (Abi::I386, Some(Action::Pass)) if self.backend == crate::process::Backend::Translate => {
+                    translate::strace_note(nr)
+                }
+                _ => "",
+            };
             eprintln!(
-                "[{}] {}({}) = {}",
+                "[{}] {}({}) = {}{}",
                 std::process::id(),
                 name,
                 shown.join(", "),
-                ret
+                ret,
+                how
             );
         }
         match self.cpu.mode {

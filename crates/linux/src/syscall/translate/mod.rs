@@ -143,6 +143,17 @@ pub fn syscall(p: &mut Process, nr: u64, a: &[u64; 6]) -> i64 {
     }
 }
 
+/// How the translation table serves i386 syscall `nr`, for `--strace`.
+pub fn strace_note(nr: u64) -> &'static str {
+    match row(nr).map(|r| r.how) {
+        Some(How::Same(_)) => " [same layout]",
+        Some(How::Signed(..)) => " [same layout, signed args]",
+        Some(How::Translate(_)) => " [translated]",
+        Some(How::Refuse(_)) => " [refused]",
+        Some(How::Absent) | None => " [absent]",
+    }
+}
+
 /// One warning per refused syscall (or ioctl request, or other `key`)
 /// and process: "x86run: unsupported WHAT (translation back end): WHY".
 pub fn warn_once(key: u64, what: &str, why: &str) {
