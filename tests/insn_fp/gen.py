@@ -825,8 +825,10 @@ def gen_sse_cvt(prog):
     prog.add("insertps mem", "insertps xmm0, DWORD PTR [memop], 0x25", sse_cases(prog, 10, "s", mem=True))
     for imm in range(4):
         prog.add("extractps %d" % imm, "extractps eax, xmm1, %d" % imm, sse_cases(prog, 5, "s"))
-    for op in ("rcpps", "rsqrtps"):
-        pass  # approximations differ between implementations; see the report
+    # the reference CPU's approximation tables (crates/cpu/src/fp/approx.rs)
+    for op in ("rcpps", "rsqrtps", "rcpss", "rsqrtss"):
+        prog.add(op, "%s xmm0, xmm1" % op, sse_cases(prog, 300, "s"))
+    prog.add("rcpps mem", "rcpps xmm0, XMMWORD PTR [memop]", sse_cases(prog, 30, "s", mem=True))
 
 
 # ---------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 //! `round::round` rounds once, with x86's rules for tininess (after rounding),
 //! precision control and exception flags.
 
+pub mod approx;
 pub mod arith;
 pub mod f80;
 pub mod round;

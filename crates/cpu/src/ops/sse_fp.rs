@@ -4,6 +4,7 @@
 //! an unmasked exception sets the MXCSR flags, leaves the destination and
 //! raises #XM (SIGFPE).
 
+use crate::fp::approx;
 use crate::fp::sse::{self, Env, Kind, Op};
 use crate::fp::Rc;
 use crate::interp::{Exec, Exit, Res};
@@ -116,18 +117,14 @@ impl Exec<'_> {
             }
             Rcpps | Rcpss | Rsqrtps | Rsqrtss => {
                 let packed = matches!(m, Rcpps | Rsqrtps);
-                let k = Kind::S;
                 let rsqrt = matches!(m, Rsqrtps | Rsqrtss);
-                // Approximations: the correctly rounded value (the manuals
-                // allow a relative error up to 1.5 * 2^-12).
-                self.fp_binary(i, k, packed, |_, b, e| {
-                    let mut quiet = Env { masks: 0x3f, ..*e };
-                    let x = if rsqrt {
-                        sse::sqrt(k, b, &mut quiet)
+                self.fp_binary(i, Kind::S, packed, |_, b, _| {
+                    let b = b as u32;
+                    (if rsqrt {
+                        approx::rsqrt(b)
                     } else {
-                        b
-                    };
-                    sse::binop(k, Op::Div, 0x3f80_0000, x, &mut quiet)
+                        approx::rcp(b)
+                    }) as u64
                 })
             }
             Cmpps | Cmpss | Cmppd | Cmpsd => {
