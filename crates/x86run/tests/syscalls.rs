@@ -31,6 +31,7 @@ const PROGRAMS: &[(&str, &[u32])] = &[
     ("signal", &[32, 64]),
     ("misc", &[32, 64]),
     ("ioctl", &[32, 64]),
+    ("legacy", &[32]),
 ];
 
 fn source_dir() -> PathBuf {
