@@ -99,7 +99,10 @@ fn how(name: &str) -> How {
         "delete_module" => Same(SYS_delete_module),
         "getpgid" => Same(SYS_getpgid),
         "fchdir" => Same(SYS_fchdir),
+        #[cfg(target_arch = "x86_64")]
         "sysfs" => Same(SYS_sysfs),
+        #[cfg(not(target_arch = "x86_64"))]
+        "sysfs" => Refuse("the host has no sysfs syscall"),
         "personality" => Same(SYS_personality),
         "flock" => Same(SYS_flock),
         "msync" => Same(SYS_msync),
