@@ -7,6 +7,7 @@
 #include <linux/fiemap.h>
 #include <linux/fs.h>
 #include <linux/rtc.h>
+#include <linux/loop.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
 #include <asm/termbits.h>
@@ -124,8 +125,35 @@ int main(void) {
     } else {
         printf("no rtc\n");
     }
-    int blk = open("/dev/vda", O_RDONLY);
-    if (blk < 0) blk = open("/dev/sda", O_RDONLY);
+    /* A loop device bound to a scratch file: loop and block requests. */
+    int ctl = open("/dev/loop-control", O_RDWR);
+    int blk = -1, img = -1;
+    if (ctl >= 0) {
+        img = open(SCRATCH("img"), O_CREAT | O_RDWR, 0600);
+        ftruncate(img, 1 << 20);
+        int n = ioctl(ctl, LOOP_CTL_GET_FREE);
+        printf("LOOP_CTL_GET_FREE ok %d\n", n >= 0);
+        char dev[32];
+        snprintf(dev, sizeof dev, "/dev/loop%d", n);
+        blk = open(dev, O_RDWR);
+        VAL("LOOP_GET_STATUS64 unbound", ({ struct loop_info64 i; ioctl(blk, LOOP_GET_STATUS64, &i); }));
+        VAL("LOOP_SET_FD", ioctl(blk, LOOP_SET_FD, img));
+        struct loop_info64 i64;
+        memset(&i64, 0, sizeof i64);
+        VAL("LOOP_GET_STATUS64", ioctl(blk, LOOP_GET_STATUS64, &i64));
+        printf("info64: offset=%llu sizelimit=%llu flags=%u name_ok=%d\n", (unsigned long long)i64.lo_offset,
+               (unsigned long long)i64.lo_sizelimit, i64.lo_flags, strstr((char *)i64.lo_file_name, "img") != NULL);
+        struct loop_info li;
+        memset(&li, 0x5a, sizeof li);
+        VAL("LOOP_GET_STATUS", ioctl(blk, LOOP_GET_STATUS, &li));
+        printf("info: offset=%d flags=%d name_ok=%d inode_ok=%d reserved=%02x\n", li.lo_offset, li.lo_flags,
+               strstr(li.lo_name, "img") != NULL, li.lo_inode == (unsigned long)i64.lo_inode, (unsigned char)li.reserved[0]);
+        li.lo_offset = 4096;
+        VAL("LOOP_SET_STATUS", ioctl(blk, LOOP_SET_STATUS, &li));
+        ioctl(blk, LOOP_GET_STATUS64, &i64);
+        printf("offset now %llu\n", (unsigned long long)i64.lo_offset);
+        VAL("LOOP_SET_CAPACITY", ioctl(blk, LOOP_SET_CAPACITY));
+    }
     if (blk >= 0) {
         unsigned long long size = 0;
         VAL("BLKGETSIZE64", ioctl(blk, BLKGETSIZE64, &size));
@@ -141,8 +169,10 @@ int main(void) {
         long ra = -1;
         VAL("BLKRAGET", ioctl(blk, BLKRAGET, &ra));
         printf("ra>=0 %d\n", ra >= 0);
+        printf("size %llu\n", size);
+        VAL("LOOP_CLR_FD", ioctl(blk, LOOP_CLR_FD));
     } else {
-        printf("no block device\n");
+        printf("no loop device\n");
     }
     return 0;
 }

@@ -217,6 +217,8 @@ static TABLE: &[Ioctl] = &[
     // Loop devices (loop_info64 and loop_config are layout-stable).
     row(0x4C00, "LOOP_SET_FD", Same),
     row(0x4C01, "LOOP_CLR_FD", Same),
+    row(0x4C02, "LOOP_SET_STATUS", Convert(loop_set_status)),
+    row(0x4C03, "LOOP_GET_STATUS", Convert(loop_get_status)),
     row(0x4C04, "LOOP_SET_STATUS64", Same),
     row(0x4C05, "LOOP_GET_STATUS64", Same),
     row(0x4C06, "LOOP_CHANGE_FD", Same),
@@ -525,6 +527,85 @@ fn hdio_getgeo(fd: u64, _req: u32, arg: u64) -> Res {
     g[4..8].copy_from_slice(&h[8..12]);
     guest::write_from(arg, &g)?;
     Ok(r)
+}
+
+/// struct loop_info64 (layout-stable): offsets of its fields.
+const LI64_SIZE: usize = 232;
+/// compat_loop_info: int number; u16 device; ulong inode; u16 rdevice;
+/// int offset, encrypt_type, encrypt_key_size, flags; char name[64];
+/// u8 key[32]; ulong init[2]; char reserved[4].
+const LI32_SIZE: usize = 140;
+const LO_CRYPT_CRYPTOAPI: u32 = 18;
+
+fn le32(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(b[at..at + 4].try_into().unwrap_or_default())
+}
+
+fn le64(b: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(b[at..at + 8].try_into().unwrap_or_default())
+}
+
+/// LOOP_GET_STATUS: the kernel's loop_info64_to_compat, with its
+/// overflow checks.
+fn loop_get_status(fd: u64, _req: u32, arg: u64) -> Res {
+    let mut h = [0u8; LI64_SIZE];
+    let r = host_ioctl(fd, 0x4C05, h.as_mut_ptr() as u64)?;
+    let (device, inode, rdevice, offset) = (le64(&h, 0), le64(&h, 8), le64(&h, 16), le64(&h, 24));
+    let (number, encrypt_type, key_size, flags) =
+        (le32(&h, 40), le32(&h, 44), le32(&h, 48), le32(&h, 52));
+    let (init0, init1) = (le64(&h, 216), le64(&h, 224));
+    if device > 0xffff
+        || rdevice > 0xffff
+        || inode > u32::MAX as u64
+        || offset as i64 as i32 as i64 != offset as i64
+        || init0 > u32::MAX as u64
+        || init1 > u32::MAX as u64
+    {
+        return Err(Errno::EOVERFLOW);
+    }
+    let mut g = [0u8; LI32_SIZE];
+    g[0..4].copy_from_slice(&number.to_le_bytes());
+    g[4..6].copy_from_slice(&(device as u16).to_le_bytes());
+    g[8..12].copy_from_slice(&(inode as u32).to_le_bytes());
+    g[12..14].copy_from_slice(&(rdevice as u16).to_le_bytes());
+    g[16..20].copy_from_slice(&(offset as u32).to_le_bytes());
+    g[20..24].copy_from_slice(&encrypt_type.to_le_bytes());
+    g[24..28].copy_from_slice(&key_size.to_le_bytes());
+    g[28..32].copy_from_slice(&flags.to_le_bytes());
+    let name_at = if encrypt_type == LO_CRYPT_CRYPTOAPI {
+        120
+    } else {
+        56
+    };
+    g[32..96].copy_from_slice(&h[name_at..name_at + 64]);
+    g[96..128].copy_from_slice(&h[184..216]);
+    g[128..132].copy_from_slice(&(init0 as u32).to_le_bytes());
+    g[132..136].copy_from_slice(&(init1 as u32).to_le_bytes());
+    guest::write_from(arg, &g)?;
+    Ok(r)
+}
+
+/// LOOP_SET_STATUS as LOOP_SET_STATUS64 (loop_info64_from_compat).
+fn loop_set_status(fd: u64, _req: u32, arg: u64) -> Res {
+    let g = guest::read_bytes(arg, LI32_SIZE)?;
+    let mut h = [0u8; LI64_SIZE];
+    let u16at = |at: usize| u16::from_le_bytes([g[at], g[at + 1]]) as u64;
+    h[0..8].copy_from_slice(&u16at(4).to_le_bytes());
+    h[8..16].copy_from_slice(&(le32(&g, 8) as u64).to_le_bytes());
+    h[16..24].copy_from_slice(&u16at(12).to_le_bytes());
+    h[24..32].copy_from_slice(&(le32(&g, 16) as i32 as i64).to_le_bytes());
+    h[40..44].copy_from_slice(&g[0..4]);
+    h[44..56].copy_from_slice(&g[20..32]);
+    let name_at = if le32(&g, 20) == LO_CRYPT_CRYPTOAPI {
+        120
+    } else {
+        56
+    };
+    h[name_at..name_at + 64].copy_from_slice(&g[32..96]);
+    h[184..216].copy_from_slice(&g[96..128]);
+    h[216..224].copy_from_slice(&(le32(&g, 128) as u64).to_le_bytes());
+    h[224..232].copy_from_slice(&(le32(&g, 132) as u64).to_le_bytes());
+    host_ioctl(fd, 0x4C04, h.as_ptr() as u64)
 }
 
 /// TIOCGSERIAL/TIOCSSERIAL: struct serial_struct has a pointer
