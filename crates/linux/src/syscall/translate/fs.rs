@@ -5,7 +5,7 @@
 
 use super::abi32::*;
 use super::guest::{self, mptr, opt_mptr, opt_ptr, zeroed};
-use super::{dirfd, pair, sx, sys, Errno, Res};
+use super::{dirfd, input, pair, sx, sys, Errno, Res};
 use crate::process::Process;
 use libc::*;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -90,15 +90,15 @@ pub fn is_small(fd: u64) -> bool {
 fn opened(fd: Res, guest_flags: u64) -> Res {
     let fd = fd?;
     let small = guest_flags & G_O_LARGEFILE == 0;
-    if small {
-        if let Ok(st) = host_fstat(fd as u64) {
-            if st.st_mode & S_IFMT == S_IFREG && st.st_size > MAX_NON_LFS {
-                let _ = sys!(SYS_close, fd);
-                return Err(Errno::EOVERFLOW);
-            }
+    let st = host_fstat(fd as u64).ok();
+    if let (true, Some(st)) = (small, &st) {
+        if st.st_mode & S_IFMT == S_IFREG && st.st_size > MAX_NON_LFS {
+            let _ = sys!(SYS_close, fd);
+            return Err(Errno::EOVERFLOW);
         }
     }
     set_small(fd, small);
+    input::opened(fd, st.as_ref());
     Ok(fd)
 }
 
@@ -106,6 +106,7 @@ fn opened(fd: Res, guest_flags: u64) -> Res {
 fn duped(old: u64, new: Res) -> Res {
     let new = new?;
     set_small(new, is_small(old));
+    input::duped(old, new);
     Ok(new)
 }
 
@@ -113,6 +114,7 @@ pub fn close(_p: &mut Process, a: &[u64; 6]) -> Res {
     let r = sys!(SYS_close, a[0]);
     if r.is_ok() {
         set_small(a[0] as i64, false);
+        input::closed(a[0]);
     }
     r
 }
@@ -150,7 +152,17 @@ fn small_room(fd: u64, count: u64) -> Result<Option<u64>, Errno> {
     Ok(Some(count.min((MAX_NON_LFS - pos) as u64)))
 }
 
+pub fn read(_p: &mut Process, a: &[u64; 6]) -> Res {
+    if input::is_input(a[0]) {
+        return input::read(a[0], a[1], a[2]);
+    }
+    sys!(SYS_read, a[0], a[1], a[2])
+}
+
 pub fn write(_p: &mut Process, a: &[u64; 6]) -> Res {
+    if input::is_input(a[0]) {
+        return input::write(a[0], a[1], a[2]);
+    }
     let count = small_room(a[0], a[2])?.unwrap_or(a[2]);
     sys!(SYS_write, a[0], a[1], count)
 }

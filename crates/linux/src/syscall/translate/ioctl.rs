@@ -339,7 +339,7 @@ pub fn ioctl(_p: &mut Process, a: &[u64; 6]) -> Res {
             Renumber(h) => host_ioctl(fd, h, arg),
             Convert(f) => f(fd, req, arg),
         },
-        None if req >> 16 == 0 => host_ioctl(fd, req, arg),
+        None if req >> 16 == 0 || evdev_query(req) => host_ioctl(fd, req, arg),
         None => {
             warn_once(
                 1 << 40 | req as u64,
@@ -349,6 +349,15 @@ pub fn ioctl(_p: &mut Process, a: &[u64; 6]) -> Res {
             Err(Errno::ENOTTY)
         }
     }
+}
+
+/// The evdev requests whose size field is the caller's buffer length
+/// (names, bitmaps, key/led/sound/switch state, multitouch slots) and
+/// the absinfo ones (get and set): byte buffers and 32-bit values,
+/// layout-stable.
+fn evdev_query(req: u32) -> bool {
+    let (ty, nr) = ((req >> 8) as u8, req as u8);
+    ty == b'E' && matches!(nr, 0x06..=0x1b | 0x20..=0x7f | 0xc0..=0xff)
 }
 
 /// "_IOR('T', 0x2a, 44)"-style description of an unknown request.

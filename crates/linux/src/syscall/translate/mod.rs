@@ -11,6 +11,7 @@ mod abi32;
 mod fs;
 mod guest;
 mod ids;
+mod input;
 mod ioctl;
 mod ipc;
 mod misc;

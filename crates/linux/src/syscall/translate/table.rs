@@ -66,7 +66,7 @@ fn how(name: &str) -> How {
         // Same layout: descriptors, integers, byte buffers and structs
         // made only of fixed-size fields.
         "restart_syscall" => Same(SYS_restart_syscall),
-        "read" => Same(SYS_read),
+        "read" => t(fs::read),
         "write" => t(fs::write),
         "close" => t(fs::close),
         "chdir" => Same(SYS_chdir),
