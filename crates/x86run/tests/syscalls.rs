@@ -78,6 +78,9 @@ fn traced(stderr: &[u8], calls: &mut BTreeSet<String>, ioctls: &mut BTreeSet<u32
         let Some((name, args)) = rest.split_once('(') else {
             continue;
         };
+        if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            continue;
+        }
         if name == "ioctl" {
             if let Some(req) = args.split(", ").nth(1) {
                 if let Ok(v) = u32::from_str_radix(req.trim_start_matches("0x"), 16) {
