@@ -140,6 +140,38 @@ int main(void) {
     RAW("raw ipc SHMDT", SYS_ipc, 22, 0, 0, 0, (void *)(uintptr_t)raddr, 0);
     RAW("raw ipc SHMCTL RMID", SYS_ipc, 24, m3, IPC_RMID | 0x100, 0, 0, 0);
     RAW("raw ipc bad call", SYS_ipc, 99, 0, 0, 0, 0, 0);
+    /* Without IPC_64: the old structs with 16-bit ids and pids. */
+    long s3 = syscall(SYS_ipc, 2, IPC_PRIVATE, 2, IPC_CREAT | 0640, 0, 0);
+    unsigned char o[64];
+    uint32_t argp = (uint32_t)(uintptr_t)o;
+    memset(o, 0xcc, sizeof o);
+    RAW("raw ipc SEMCTL old IPC_STAT", SYS_ipc, 3, s3, 0, IPC_STAT, &argp, 0);
+    printf("old sem: mode=%o uid=%u seq_set=%d nsems=%u end=%02x\n", *(uint16_t *)(o + 12), *(uint16_t *)(o + 4),
+           *(uint16_t *)(o + 14) < 0x8000, *(uint16_t *)(o + 40), o[44]);
+    *(uint16_t *)(o + 12) = 0600;
+    RAW("raw ipc SEMCTL old IPC_SET", SYS_ipc, 3, s3, 0, IPC_SET, &argp, 0);
+    RAW("raw ipc SEMCTL IPC_64 STAT", SYS_ipc, 3, s3, 0, IPC_STAT | 0x100, &argp, 0);
+    printf("sem mode after old set: %o\n", *(uint16_t *)(o + 20));
+    syscall(SYS_ipc, 3, s3, 0, IPC_RMID, &argp, 0);
+    long m4 = syscall(SYS_ipc, 23, IPC_PRIVATE, 8192, IPC_CREAT | 0600, 0, 0);
+    memset(o, 0xcc, sizeof o);
+    RAW("raw ipc SHMCTL old IPC_STAT", SYS_ipc, 24, m4, IPC_STAT, 0, o, 0);
+    printf("old shm: segsz=%d cpid_ok=%d nattch=%u end=%02x\n", *(int32_t *)(o + 16),
+           *(uint16_t *)(o + 32) == (uint16_t)getpid(), *(uint16_t *)(o + 36), o[48]);
+    memset(o, 0xcc, sizeof o);
+    long mx = syscall(SYS_ipc, 24, m4, 3 /* IPC_INFO */, 0, o, 0);
+    printf("old shminfo: ok=%d shmmax=%d end=%02x\n", mx >= 0, *(int32_t *)o, o[20]);
+    syscall(SYS_ipc, 24, m4, IPC_RMID, 0, 0, 0);
+    long q4 = syscall(SYS_ipc, 13, IPC_PRIVATE, IPC_CREAT | 0600, 0, 0, 0);
+    memset(o, 0xcc, sizeof o);
+    RAW("raw ipc MSGCTL old IPC_STAT", SYS_ipc, 14, q4, IPC_STAT, 0, o, 0);
+    printf("old msq: qbytes=%u qnum=%u lqbytes=%08x end=%02x\n", *(uint16_t *)(o + 48), *(uint16_t *)(o + 46),
+           *(uint32_t *)(o + 40), o[56]);
+    *(uint16_t *)(o + 48) = 2048;
+    RAW("raw ipc MSGCTL old IPC_SET", SYS_ipc, 14, q4, IPC_SET, 0, o, 0);
+    syscall(SYS_ipc, 14, q4, IPC_STAT, 0, o, 0);
+    printf("old msq qbytes now %u\n", *(uint16_t *)(o + 48));
+    syscall(SYS_ipc, 14, q4, IPC_RMID, 0, 0, 0);
 #endif
     char name[64];
     snprintf(name, sizeof name, "/x86run-sc-%d", getpid() % 7);

@@ -4,8 +4,9 @@
 
 use super::abi32::*;
 use super::fs::flags_to_host;
+use super::fs::low16;
 use super::guest::{self, mptr, opt_mptr, opt_ptr, zeroed};
-use super::{place, signal, sx, sys, warn_once, Errno, Res};
+use super::{place, signal, sx, sys, Errno, Res};
 use crate::process::Process;
 use libc::*;
 
@@ -68,18 +69,43 @@ pub fn ipc(p: &mut Process, a: &[u64; 6]) -> Res {
     }
 }
 
-/// The IPC_64 flag decides the layout of the multiplexer's ctl calls; the
-/// direct calls always use IPC_64.
-fn ipc64(cmd: u64, direct: bool) -> Result<u64, Errno> {
-    if cmd & IPC_64 == 0 && !direct && matches!(cmd, 1 | 2 | 11 | 13 | 15 | 18 | 20) {
-        warn_once(
-            1 << 32 | cmd,
-            "i386 SysV IPC ctl without IPC_64",
-            "the pre-IPC_64 ipc_perm layouts are not translated",
-        );
-        return Err(Errno::EINVAL);
+/// The IPC_64 flag decides the layout of the multiplexer's ctl calls
+/// (without it: the old 16-bit-id structs); the direct calls always use
+/// IPC_64. Returns (command, old layout).
+fn ipc64(cmd: u64, direct: bool) -> (u64, bool) {
+    (cmd & !IPC_64, cmd & IPC_64 == 0 && !direct)
+}
+
+/// compat_ipc_perm, the old layout: key, then 16-bit uid, gid, cuid,
+/// cgid, mode and seq.
+fn old_perm_out(h: &ipc_perm) -> [u8; 16] {
+    let mut b = [0u8; 16];
+    b[0..4].copy_from_slice(&h.__key.to_le_bytes());
+    let halves = [
+        low16(h.uid),
+        low16(h.gid),
+        low16(h.cuid),
+        low16(h.cgid),
+        h.mode,
+        h.__seq,
+    ];
+    for (k, v) in halves.iter().enumerate() {
+        b[4 + 2 * k..6 + 2 * k].copy_from_slice(&v.to_le_bytes());
     }
-    Ok(cmd & !IPC_64)
+    b
+}
+
+/// The fields IPC_SET takes from an old compat_ipc_perm.
+fn old_perm_in(h: &mut ipc_perm, g: &[u8]) {
+    let u16at = |at: usize| u16::from_le_bytes([g[at], g[at + 1]]);
+    let high = |v: u16| if v == 0xffff { u32::MAX } else { v as u32 };
+    h.uid = high(u16at(4));
+    h.gid = high(u16at(6));
+    h.mode = u16at(12);
+}
+
+fn put_at(b: &mut [u8], at: usize, v: &[u8]) {
+    b[at..at + v.len()].copy_from_slice(v);
 }
 
 fn perm_out(h: &ipc_perm) -> Ipc64Perm32 {
@@ -106,8 +132,26 @@ fn split(t: i64) -> (u32, u32) {
 }
 
 fn semctl_any(id: u64, num: u64, cmd: u64, arg: u64, direct: bool) -> Res {
-    let c = ipc64(cmd, direct)?;
+    let (c, old) = ipc64(cmd, direct);
     match c {
+        IPC_STAT_ | SEM_STAT_ | SEM_STAT_ANY_ if old => {
+            let mut h: semid_ds = zeroed();
+            let r = sys!(SYS_semctl, id, num, c, mptr(&mut h))?;
+            // compat_semid_ds: perm, otime, ctime, four pointers, nsems.
+            let mut b = [0u8; 44];
+            put_at(&mut b, 0, &old_perm_out(&h.sem_perm));
+            put_at(&mut b, 16, &(h.sem_otime as u32).to_le_bytes());
+            put_at(&mut b, 20, &(h.sem_ctime as u32).to_le_bytes());
+            put_at(&mut b, 40, &(h.sem_nsems as u16).to_le_bytes());
+            guest::write_from(arg, &b)?;
+            Ok(r)
+        }
+        IPC_SET_ if old => {
+            let g = guest::read_bytes(arg, 44)?;
+            let mut h: semid_ds = zeroed();
+            old_perm_in(&mut h.sem_perm, &g);
+            sys!(SYS_semctl, id, num, c, mptr(&mut h))
+        }
         IPC_STAT_ | SEM_STAT_ | SEM_STAT_ANY_ => {
             let mut h: semid_ds = zeroed();
             let r = sys!(SYS_semctl, id, num, c, mptr(&mut h))?;
@@ -157,8 +201,45 @@ struct HostShminfo {
 }
 
 fn shmctl_any(id: u64, cmd: u64, buf: u64, direct: bool) -> Res {
-    let c = ipc64(cmd, direct)?;
+    let (c, old) = ipc64(cmd, direct);
     match c {
+        IPC_STAT_ | SHM_STAT_ | SHM_STAT_ANY_ if old => {
+            let mut h: shmid_ds = zeroed();
+            let r = sys!(SYS_shmctl, id, c, mptr(&mut h))?;
+            // compat_shmid_ds: perm, segsz, times, 16-bit pids and nattch.
+            let mut b = [0u8; 48];
+            put_at(&mut b, 0, &old_perm_out(&h.shm_perm));
+            put_at(&mut b, 16, &(h.shm_segsz as u32).to_le_bytes());
+            put_at(&mut b, 20, &(h.shm_atime as u32).to_le_bytes());
+            put_at(&mut b, 24, &(h.shm_dtime as u32).to_le_bytes());
+            put_at(&mut b, 28, &(h.shm_ctime as u32).to_le_bytes());
+            put_at(&mut b, 32, &(h.shm_cpid as u16).to_le_bytes());
+            put_at(&mut b, 34, &(h.shm_lpid as u16).to_le_bytes());
+            put_at(&mut b, 36, &(h.shm_nattch as u16).to_le_bytes());
+            guest::write_from(buf, &b)?;
+            Ok(r)
+        }
+        IPC_SET_ if old => {
+            let g = guest::read_bytes(buf, 48)?;
+            let mut h: shmid_ds = zeroed();
+            old_perm_in(&mut h.shm_perm, &g);
+            sys!(SYS_shmctl, id, c, mptr(&mut h))
+        }
+        IPC_INFO_ if old => {
+            let mut h = HostShminfo::default();
+            let r = sys!(SYS_shmctl, id, c, &mut h as *mut HostShminfo)?;
+            // compat_shminfo: five ints.
+            let v = [
+                h.shmmax.min(i32::MAX as u64),
+                h.shmmin,
+                h.shmmni,
+                h.shmseg,
+                h.shmall,
+            ];
+            let b: Vec<u8> = v.iter().flat_map(|x| (*x as u32).to_le_bytes()).collect();
+            guest::write_from(buf, &b)?;
+            Ok(r)
+        }
         IPC_STAT_ | SHM_STAT_ | SHM_STAT_ANY_ => {
             let mut h: shmid_ds = zeroed();
             let r = sys!(SYS_shmctl, id, c, mptr(&mut h))?;
@@ -225,8 +306,33 @@ pub fn shmctl(_p: &mut Process, a: &[u64; 6]) -> Res {
 }
 
 fn msgctl_any(id: u64, cmd: u64, buf: u64, direct: bool) -> Res {
-    let c = ipc64(cmd, direct)?;
+    let (c, old) = ipc64(cmd, direct);
     match c {
+        IPC_STAT_ | MSG_STAT_ | MSG_STAT_ANY_ if old => {
+            let mut h: msqid_ds = zeroed();
+            let r = sys!(SYS_msgctl, id, c, mptr(&mut h))?;
+            // compat_msqid_ds: perm, two pointers, times, two longs, then
+            // 16-bit cbytes, qnum, qbytes and pids.
+            let mut b = [0u8; 56];
+            put_at(&mut b, 0, &old_perm_out(&h.msg_perm));
+            put_at(&mut b, 24, &(h.msg_stime as u32).to_le_bytes());
+            put_at(&mut b, 28, &(h.msg_rtime as u32).to_le_bytes());
+            put_at(&mut b, 32, &(h.msg_ctime as u32).to_le_bytes());
+            put_at(&mut b, 44, &(h.__msg_cbytes as u16).to_le_bytes());
+            put_at(&mut b, 46, &(h.msg_qnum as u16).to_le_bytes());
+            put_at(&mut b, 48, &(h.msg_qbytes as u16).to_le_bytes());
+            put_at(&mut b, 50, &(h.msg_lspid as u16).to_le_bytes());
+            put_at(&mut b, 52, &(h.msg_lrpid as u16).to_le_bytes());
+            guest::write_from(buf, &b)?;
+            Ok(r)
+        }
+        IPC_SET_ if old => {
+            let g = guest::read_bytes(buf, 56)?;
+            let mut h: msqid_ds = zeroed();
+            old_perm_in(&mut h.msg_perm, &g);
+            h.msg_qbytes = u16::from_le_bytes([g[48], g[49]]) as _;
+            sys!(SYS_msgctl, id, c, mptr(&mut h))
+        }
         IPC_STAT_ | MSG_STAT_ | MSG_STAT_ANY_ => {
             let mut h: msqid_ds = zeroed();
             let r = sys!(SYS_msgctl, id, c, mptr(&mut h))?;
