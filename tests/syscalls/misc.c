@@ -8,6 +8,7 @@
 #include <sched.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <sys/prctl.h>
 #include <sys/personality.h>
 #include <sys/resource.h>
@@ -158,6 +159,31 @@ int main(void) {
     printf("event data=%llx res=%lld obj_ok=%d magic=%.3s\n", (unsigned long long)ev[0].data, (long long)ev[0].res,
            ev[0].obj == (uintptr_t)&cb, buf + 1);
     VAL("io_getevents none", syscall(SYS_io_getevents, ctx, 0, 2, ev, &to));
+    /* A vectored read: two buffers. */
+    char v1[2] = {0}, v2[4] = {0};
+    struct iovec vv[2] = {{v1, 2}, {v2, 3}};
+    struct iocb vcb = {0};
+    vcb.aio_fildes = fd;
+    vcb.aio_lio_opcode = IOCB_CMD_PREADV;
+    vcb.aio_buf = (uintptr_t)vv;
+    vcb.aio_nbytes = 2;
+    vcb.aio_offset = 1;
+    vcb.aio_data = 0x77;
+    struct iocb *vcbs[2] = {&vcb, &cb};
+    cb.aio_data = 0x88;
+    VAL("io_submit vectored", syscall(SYS_io_submit, ctx, 2, vcbs));
+    memset(ev, 0, sizeof ev);
+    long got = 0;
+    while (got < 2) {
+        long r = syscall(SYS_io_getevents, ctx, 1, 2 - got, ev + got, &to);
+        if (r <= 0) break;
+        got += r;
+    }
+    printf("events %ld\n", got);
+    for (int i = 0; i < got; i++)
+        printf("  data=%llx res=%lld obj_ok=%d\n", (unsigned long long)ev[i].data, (long long)ev[i].res,
+               ev[i].obj == (ev[i].data == 0x77 ? (uintptr_t)&vcb : (uintptr_t)&cb));
+    printf("readv got %.2s|%.1s\n", v1, v2);
     VAL("io_submit EINVAL", syscall(SYS_io_submit, ctx, -1, cbs));
     VAL("io_destroy", syscall(SYS_io_destroy, ctx));
     VAL("io_destroy again", syscall(SYS_io_destroy, ctx));

@@ -1,12 +1,11 @@
 //! The remaining translated calls: old uname layouts, prctl's pointer
-//! result, futex timeouts, CPU and NUMA bitmaps of 32-bit words, the
-//! 32-bit robust-list head, keyctl's iovec and KDF arguments, and aio
-//! submission and completion.
+//! result, futex timeouts, CPU and NUMA bitmaps of 32-bit words, and
+//! keyctl's iovec and KDF arguments.
 
 use super::abi32::*;
 use super::fs::iovecs;
-use super::guest::{self, mptr, opt_ptr, zeroed};
-use super::{sx, sys, warn_once, Errno, Res};
+use super::guest::{self, mptr, zeroed};
+use super::{sys, Errno, Res};
 use crate::process::Process;
 use libc::*;
 
@@ -177,79 +176,4 @@ pub fn keyctl(_p: &mut Process, a: &[u64; 6]) -> Res {
         }
         _ => sys!(SYS_keyctl, a[0], a[1], a[2], a[3], a[4]),
     }
-}
-
-/// io_submit(ctx, long nr, struct iocb **): 32-bit pointers; the iocb
-/// itself is layout-stable except the vectored opcodes' iovec arrays.
-pub fn io_submit(_p: &mut Process, a: &[u64; 6]) -> Res {
-    const IOCB_CMD_PREADV: u16 = 7;
-    const IOCB_CMD_PWRITEV: u16 = 8;
-    let nr = sx(a[1]);
-    if nr < 0 {
-        return Err(Errno::EINVAL);
-    }
-    let mut ptrs = Vec::new();
-    for k in 0..(nr as u64).min(1 << 16) {
-        match guest::u32_at(a[2] + 4 * k) {
-            Ok(p) => ptrs.push(p as u64),
-            Err(e) if k == 0 => return Err(e),
-            Err(_) => break,
-        }
-    }
-    for &p in &ptrs {
-        // aio_lio_opcode is the u16 at offset 16.
-        if let Ok(op) = guest::read::<u16>(p + 16) {
-            if op == IOCB_CMD_PREADV || op == IOCB_CMD_PWRITEV {
-                warn_once(
-                    249 << 16 | op as u64,
-                    "i386 io_submit opcode",
-                    "vectored aio (IOCB_CMD_PREADV/PWRITEV) is not translated",
-                );
-                return Err(Errno::EINVAL);
-            }
-        }
-    }
-    sys!(SYS_io_submit, a[0], ptrs.len(), ptrs.as_ptr())
-}
-
-/// io_getevents(ctx, long min_nr, long nr, io_event *, compat_timespec *).
-pub fn io_getevents(_p: &mut Process, a: &[u64; 6]) -> Res {
-    let ts = guest::read_opt::<Timespec32>(a[4])?.map(Timespec32::to_host);
-    sys!(
-        SYS_io_getevents,
-        a[0],
-        sx(a[1]),
-        sx(a[2]),
-        a[3],
-        opt_ptr(&ts)
-    )
-}
-
-/// io_pgetevents (the libc crate lacks its number).
-#[cfg(target_arch = "x86_64")]
-const SYS_IO_PGETEVENTS: i64 = 333;
-#[cfg(not(target_arch = "x86_64"))]
-const SYS_IO_PGETEVENTS: i64 = 292;
-
-fn pgetevents(a: &[u64; 6], ts: Option<timespec>) -> Res {
-    let sig = guest::read_opt::<SigsetArg32>(a[5])?.map(|s| [s.ss as u64, s.size as u64]);
-    sys!(
-        SYS_IO_PGETEVENTS,
-        a[0],
-        sx(a[1]),
-        sx(a[2]),
-        a[3],
-        opt_ptr(&ts),
-        opt_ptr(&sig)
-    )
-}
-
-pub fn io_pgetevents(_p: &mut Process, a: &[u64; 6]) -> Res {
-    let ts = guest::read_opt::<Timespec32>(a[4])?.map(Timespec32::to_host);
-    pgetevents(a, ts)
-}
-
-pub fn io_pgetevents_time64(_p: &mut Process, a: &[u64; 6]) -> Res {
-    let ts = guest::read_opt::<timespec>(a[4])?;
-    pgetevents(a, ts)
 }

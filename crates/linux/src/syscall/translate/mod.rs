@@ -8,6 +8,7 @@
 //! the guest struct layouts; `guest.rs` typed guest-memory access.
 
 mod abi32;
+mod aio;
 mod fs;
 mod guest;
 mod ids;

@@ -7,7 +7,7 @@
 //! forward to the kernel (readlink, prctl). `--strace` names come from the
 //! same rows.
 
-use super::{fs, ids, ioctl, ipc, misc, place, poll, signal, socket, time, Handler};
+use super::{aio, fs, ids, ioctl, ipc, misc, place, poll, signal, socket, time, Handler};
 use crate::syscall::names;
 use libc::*;
 use std::sync::OnceLock;
@@ -159,7 +159,7 @@ fn how(name: &str) -> How {
         "tkill" => Same(SYS_tkill),
         "sendfile64" => Same(SYS_sendfile),
         "io_destroy" => t(place::io_destroy),
-        "io_cancel" => Same(SYS_io_cancel),
+        "io_cancel" => t(aio::io_cancel),
         "timer_getoverrun" => Same(SYS_timer_getoverrun),
         "timer_delete" => Same(SYS_timer_delete),
         "tgkill" => Same(SYS_tgkill),
@@ -478,10 +478,10 @@ fn how(name: &str) -> How {
         "move_pages" => t(misc::move_pages),
         "keyctl" => t(misc::keyctl),
         "io_setup" => t(place::io_setup_translate),
-        "io_submit" => t(misc::io_submit),
-        "io_getevents" => t(misc::io_getevents),
-        "io_pgetevents" => t(misc::io_pgetevents),
-        "io_pgetevents_time64" => t(misc::io_pgetevents_time64),
+        "io_submit" => t(aio::io_submit),
+        "io_getevents" => t(aio::io_getevents),
+        "io_pgetevents" => t(aio::io_pgetevents),
+        "io_pgetevents_time64" => t(aio::io_pgetevents_time64),
 
         // Refused.
         "kexec_load" => Refuse("kexec segments are not translated"),
