@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use x86run_cpu::{CpuState, Exit, Interpreter, Mode, SyscallKind};
 
 /// si_code values of the signals guest execution raises.
+const SEGV_MAPERR: i32 = 1;
 const SEGV_ACCERR: i32 = 2;
 const ILL_ILLOPN: i32 = 2;
 const FPE_INTDIV: i32 = 1;
@@ -178,6 +179,9 @@ impl Process {
         } else {
             path.to_string()
         };
+        if mode == Mode::Bits64 {
+            guard_below_stack(mm.stack.0);
+        }
         let path_scratch = if opts.rootfs.is_some() {
             mm.map_anon(0, 2 * PATH_SLOT, libc::PROT_READ | libc::PROT_WRITE)
                 .map_err(|e| LoadError {
@@ -251,7 +255,15 @@ impl Process {
         loop {
             match self.interp.run(&mut self.cpu) {
                 Exit::Syscall(kind) => self.service_syscall(kind),
-                Exit::Fault(f) => {
+                Exit::Fault(mut f) => {
+                    // An i386 guest's unmapped pages stay reserved in the
+                    // host (PROT_NONE): for the guest they are not mapped.
+                    if f.signo == libc::SIGSEGV && f.code == SEGV_ACCERR {
+                        let mm = self.mm();
+                        if mm.low4g && !mm.is_mapped(f.addr & !0xfff, (f.addr & !0xfff) + 0x1000) {
+                            f.code = SEGV_MAPERR;
+                        }
+                    }
                     let err = 4 | u64::from(f.code == SEGV_ACCERR);
                     let trap = TrapInfo {
                         trapno: 14,
@@ -331,6 +343,20 @@ impl Process {
         self.shared
             .code
             .catch_up(&mut self.thread.code_seen, &mut self.interp.cache);
+    }
+}
+
+/// Reserves the kernel's stack guard gap (1 MiB) below an x86-64 guest's
+/// stack, which shares the host's address space: an overflowing guest
+/// stack faults there instead of running into other memory.
+fn guard_below_stack(lo: u64) {
+    const GAP: u64 = 1 << 20;
+    if lo > GAP {
+        let flags = libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE | libc::MAP_FIXED_NOREPLACE;
+        crate::host::syscall6(
+            libc::SYS_mmap as u64,
+            [lo - GAP, GAP, libc::PROT_NONE as u64, flags as u64, u64::MAX, 0],
+        );
     }
 }
 

@@ -272,4 +272,7 @@ program_tests! {
     threads => [exits(28)];
     smc => [exits(29)];
     smc_syscall => [exits(30)];
+    signal_context => [exits(40)];
+    signal_segv => [exits(41)];
+    signal_restart => [exits(42)];
 }

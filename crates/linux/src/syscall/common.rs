@@ -281,7 +281,11 @@ pub fn execve(p: &mut Process, a: &[u64; 6]) -> i64 {
         }
         if let Some(b) = p.opts.backend {
             v.push(b"--backend".to_vec());
-            v.push(if b == crate::process::Backend::Translate { b"translate".to_vec() } else { b"compat".to_vec() });
+            v.push(if b == crate::process::Backend::Translate {
+                b"translate".to_vec()
+            } else {
+                b"compat".to_vec()
+            });
         }
         if let Some(r) = &p.opts.rootfs {
             v.push(b"--rootfs".to_vec());
@@ -444,6 +448,56 @@ pub fn sigsuspend_with(p: &mut Process, mask: u64) -> i64 {
     p.sig.saved_mask = Some(old);
     p.sig.ctl.poke();
     -(libc::EINTR as i64)
+}
+
+/// Where a call with a temporary signal mask (ppoll, pselect6,
+/// epoll_pwait, epoll_pwait2) finds the mask: the argument that points to
+/// it, or for pselect6 the argument that points to {mask pointer, size}.
+fn sigmask_arg(p: &Process, name: &str, a: &[u64; 6]) -> Result<u64, i64> {
+    match name {
+        "pselect6" | "pselect6_time64" => {
+            if a[5] == 0 {
+                return Ok(0);
+            }
+            mem::read(a[5], p.word() as u32).map_err(|_| EFAULT)
+        }
+        "epoll_pwait" | "epoll_pwait2" => Ok(a[4]),
+        _ => Ok(a[3]),
+    }
+}
+
+/// ppoll, pselect6 and epoll_pwait(2): the host kernel applies the guest's
+/// temporary mask itself; x86run mirrors it so that a signal that
+/// interrupts the call is delivered under that mask and the handler's frame
+/// restores the mask from before the call (the kernel's saved_sigmask).
+pub fn masked_wait(p: &mut Process, abi: Abi, name: &str, a: &[u64; 6]) -> i64 {
+    let names: &[&str] = match abi {
+        Abi::I386 => &super::names::I386,
+        Abi::X86_64 => &super::names::X86_64,
+    };
+    let Some(nr) = names.iter().position(|n| *n == name) else {
+        return ENOSYS;
+    };
+    let at = match sigmask_arg(p, name, a) {
+        Ok(at) => at,
+        Err(e) => return e,
+    };
+    if at == 0 {
+        return p.pass(abi, nr as u64, a);
+    }
+    let Ok(m) = mem::read_u64(at) else {
+        return EFAULT;
+    };
+    let old = p.sig.mask;
+    p.sig.mask = m & !UNBLOCKABLE;
+    let r = p.pass(abi, nr as u64, a);
+    if r == -(libc::EINTR as i64) {
+        p.sig.saved_mask = Some(old);
+        p.sig.ctl.poke();
+    } else {
+        p.sig.mask = old;
+    }
+    r
 }
 
 /// prctl: everything passes except installing a seccomp filter, which

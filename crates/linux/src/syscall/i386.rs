@@ -34,6 +34,14 @@ pub fn action(name: &str) -> Option<Action> {
         "rt_sigsuspend" => Emulate(common::rt_sigsuspend),
         "sigsuspend" => Emulate(|p, a| common::sigsuspend_with(p, a[2] & 0xffff_ffff)),
         "exit" => Emulate(crate::thread::exit),
+        "ppoll" => Emulate(|p, a| common::masked_wait(p, Abi::I386, "ppoll", a)),
+        "pselect6" => Emulate(|p, a| common::masked_wait(p, Abi::I386, "pselect6", a)),
+        "epoll_pwait" => Emulate(|p, a| common::masked_wait(p, Abi::I386, "epoll_pwait", a)),
+        "epoll_pwait2" => Emulate(|p, a| common::masked_wait(p, Abi::I386, "epoll_pwait2", a)),
+        "ppoll_time64" => Emulate(|p, a| common::masked_wait(p, Abi::I386, "ppoll_time64", a)),
+        "pselect6_time64" => {
+            Emulate(|p, a| common::masked_wait(p, Abi::I386, "pselect6_time64", a))
+        }
         "set_tid_address" => Emulate(crate::thread::set_tid_address),
         "set_robust_list" => Emulate(crate::thread::set_robust_list),
         "get_robust_list" => Emulate(crate::thread::get_robust_list),
@@ -89,7 +97,9 @@ fn set_thread_area(p: &mut Process, a: &[u64; 6]) -> i64 {
 }
 
 fn get_thread_area(p: &mut Process, a: &[u64; 6]) -> i64 {
-    let Ok(entry) = mem::read_u32(a[0]) else { return EFAULT };
+    let Ok(entry) = mem::read_u32(a[0]) else {
+        return EFAULT;
+    };
     if !(12..15).contains(&entry) {
         return EINVAL;
     }
@@ -114,9 +124,12 @@ fn sigaction(p: &mut Process, a: &[u64; 6]) -> i64 {
     let new = if a[1] != 0 {
         let r = |o: u64| mem::read_u32(a[1] + o).map(u64::from);
         match (r(0), r(4), r(8), r(12)) {
-            (Ok(handler), Ok(mask), Ok(flags), Ok(restorer)) => {
-                Some(GuestSigaction { handler, flags, restorer, mask })
-            }
+            (Ok(handler), Ok(mask), Ok(flags), Ok(restorer)) => Some(GuestSigaction {
+                handler,
+                flags,
+                restorer,
+                mask,
+            }),
             _ => return EFAULT,
         }
     } else {
@@ -141,7 +154,12 @@ fn sigaction(p: &mut Process, a: &[u64; 6]) -> i64 {
 
 /// signal(sig, handler): SA_RESETHAND | SA_NODEFER semantics; returns the old handler.
 fn signal(p: &mut Process, a: &[u64; 6]) -> i64 {
-    let new = GuestSigaction { handler: a[1], flags: 0xc000_0000, restorer: 0, mask: 0 };
+    let new = GuestSigaction {
+        handler: a[1],
+        flags: 0xc000_0000,
+        restorer: 0,
+        mask: 0,
+    };
     match p.sigactions.set(a[0] as usize, Some(new)) {
         Ok(old) => old.handler as i64,
         Err(e) => e,
