@@ -506,6 +506,8 @@ def stack_cases(prog, n, depth, unmask=0.15, kinds=None, mem=None, extra=None):
     for _ in range(n):
         st = [rng.f80(rng.choice(kinds) if kinds else None) for _ in range(depth)]
         c = Case(stack=st, cw=rng.cw(unmask), mem=mem_of(rng, mem) if mem else b"")
+        # random condition codes: every instruction must set or keep them right
+        c.sw = rng.getrandbits(16) & 0x4700
         if extra:
             extra(c)
         out.append(c)
@@ -538,6 +540,14 @@ def gen_x87_arith(prog):
         for kind, size in (("m16i", 2), ("m32i", 4)):
             iop = "fi" + op[1:]
             prog.add("%s %s" % (iop, kind), "%s %s [memop]" % (iop, PTR[size]), stack_cases(prog, 120, 1, mem=kind))
+    # unmasked overflow and underflow: wrapped results, flags and C1
+    for op in ("fmul", "fadd", "fdiv"):
+        for bits, kinds in ((0x08, ["big"]), (0x10, ["tiny", "den"])):
+            prog.add("%s unmasked %x" % (op, bits), "%s st(0), st(1)" % op,
+                     [Case(stack=[prog.rng.f80(prog.rng.choice(kinds)),
+                                  prog.rng.f80(prog.rng.choice(kinds) if op != "fdiv" or bits == 0x08 else "big")],
+                           cw=(0x37F & ~bits) | (prog.rng.randrange(4) << 10) | (prog.rng.choice([0, 2, 3]) << 8))
+                      for _ in range(60)])
     # precision control 01 (reserved)
     for op in ("fadd", "fmul", "fdiv", "fsqrt"):
         code = op if op == "fsqrt" else "%s st(0), st(1)" % op
@@ -602,6 +612,19 @@ def gen_x87_load_store(prog):
             prog.add("%s %s" % (op, kind), "%s %s [memop]" % (op, PTR[size]),
                      stack_cases(prog, 700, 1, unmask=0.3) + stack_cases(prog, 20, 0))
         prog.add("%s st(2)" % op, "%s st(2)" % op, stack_cases(prog, 40, 3) + stack_cases(prog, 10, 0))
+    # stores that overflow or underflow the destination, exceptions unmasked
+    def out_of_range(c):
+        c.stack[0] = prog.rng.f80(prog.rng.choice(["big", "tiny", "den", "norm"]))
+        if (c.stack[0][0] & 0x7FFF) not in (0,) and prog.rng.random() < 0.5:
+            se = c.stack[0][0]
+            c.stack[0] = ((se & 0x8000) | prog.rng.choice([0x3FFF + 1024, 0x3FFF + 128, 0x3FFF - 1022 - 60, 0x3FFF - 149]),
+                          c.stack[0][1])
+        c.cw = (0x37F & ~prog.rng.choice([0x08, 0x10, 0x18, 0x20])) | (prog.rng.randrange(4) << 10)
+        c.sw = prog.rng.choice([0, 0x200])
+    for op in ("fst", "fstp"):
+        for kind, size in (("m32", 4), ("m64", 8)):
+            prog.add("%s %s out of range" % (op, kind), "%s %s [memop]" % (op, PTR[size]),
+                     stack_cases(prog, 150, 1, extra=out_of_range))
     prog.add("fstp m80", "fstp TBYTE PTR [memop]", stack_cases(prog, 200, 1) + stack_cases(prog, 10, 0))
     for op in ("fist", "fistp", "fisttp"):
         for kind, size in (("m16", 2), ("m32", 4), ("m64", 8)):

@@ -315,7 +315,16 @@ pub fn f2xm1(a: F80, ctl: &Ctl, cw: u16) -> Out {
         Class::Inf => (a, 0, false),
         _ => {
             let x = W::from_unp(a.unp());
-            if x.exp < 0 || x.abs() == W::ONE {
+            if x.abs() == W::ONE {
+                // 2^1 - 1 and 2^-1 - 1: the reference CPU rounds them as if
+                // just below 1 and just beyond -0.5.
+                return if x.neg {
+                    done_dir(W::ONE.scale(-1).neg(), ctl, de, false)
+                } else {
+                    done_dir(W::ONE, ctl, de, true)
+                };
+            }
+            if x.exp < 0 {
                 return done(expm1_w(x.mul(LN2)), ctl, de);
             }
             // Outside -1..1 the reference CPU leaves the operand (with PE).

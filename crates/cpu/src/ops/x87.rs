@@ -433,7 +433,6 @@ impl Exec<'_> {
                     }
                     return Ok(());
                 }
-                self.set_c1(false);
                 let f = &self.cpu.flags;
                 let c = match m {
                     Fcmovb => f.cf(),
@@ -500,6 +499,7 @@ impl Exec<'_> {
                 self.set_c1(false);
             }
             Ffree | Ffreep => {
+                self.set_c1(false);
                 let p = self.cpu.x87.phys(Self::st_index(i.op0_register()));
                 self.cpu.x87.valid &= !(1 << p);
                 if m == Ffreep {
@@ -597,6 +597,7 @@ impl Exec<'_> {
         let unmasked = flags & !(self.cpu.x87.cw as u8) & 0x3f;
         if unmasked & !PE != 0 {
             // Unmasked invalid, overflow or underflow: nothing is stored.
+            self.set_c1(false);
             self.raise(flags & (IE | crate::fp::OE | UE));
             return Ok(());
         }
@@ -630,8 +631,11 @@ impl Exec<'_> {
             f80::to_i(self.cpu.x87.st(0), bits, rc)
         };
         let flags = flags & !DE;
-        if flags & IE != 0 && !self.raise(IE) {
-            return Ok(());
+        if flags & IE != 0 {
+            self.set_c1(false);
+            if !self.raise(IE) {
+                return Ok(());
+            }
         }
         mem::write(a, bits / 8, val as u64)?;
         self.set_c1(up);
@@ -670,8 +674,11 @@ impl Exec<'_> {
             }
             _ => (IND, IE, false),
         };
-        if flags & IE != 0 && !self.raise(IE) {
-            return Ok(());
+        if flags & IE != 0 {
+            self.set_c1(false);
+            if !self.raise(IE) {
+                return Ok(());
+            }
         }
         mem::write_bytes(a, &bytes)?;
         self.set_c1(up);
@@ -784,11 +791,11 @@ impl Exec<'_> {
         let x = &self.cpu.x87;
         let (ord, flags) = if x.is_empty(0) || x.is_empty(j) {
             self.cpu.x87.sw |= SW_SF;
+            self.set_c1(false);
             (None, IE)
         } else {
             compare(x.st(0), x.st(j), quiet)
         };
-        self.set_c1(false);
         let ok = self.raise(flags);
         let f = match ord {
             Some(Ordering::Greater) => 0,
@@ -826,6 +833,9 @@ impl Exec<'_> {
         use Mnemonic::*;
         let m = i.mnemonic();
         let two = matches!(m, Fscale | Fprem | Fprem1 | Fpatan | Fyl2x | Fyl2xp1);
+        if matches!(m, Fsin | Fcos | Fsincos | Fptan) {
+            self.set_cc(SW_C2, 0);
+        }
         let x = &self.cpu.x87;
         let pushes = matches!(m, Fxtract | Fsincos | Fptan);
         if x.is_empty(0) || (two && x.is_empty(1)) {
@@ -879,8 +889,12 @@ impl Exec<'_> {
             Fprem | Fprem1 => {
                 let (o, cc) = fprem(a, b, m == Fprem1, &ctl, cw);
                 let (v, f, _) = o;
-                if self.raise(f) {
-                    self.set_cc(SW_C0 | SW_C1 | SW_C2 | SW_C3, cc);
+                let ok = self.raise(f);
+                match cc {
+                    Some(cc) if ok => self.set_cc(SW_C0 | SW_C1 | SW_C2 | SW_C3, cc),
+                    _ => self.set_cc(SW_C1 | SW_C2, 0),
+                }
+                if ok {
                     self.cpu.x87.set_st(0, v);
                 }
             }
@@ -1052,18 +1066,19 @@ fn fxtract(a: F80) -> (F80, F80, u8) {
     }
 }
 
-/// FPREM/FPREM1: (result, condition codes C0..C3).
-fn fprem(a: F80, b: F80, nearest: bool, ctl: &Ctl, cw: u16) -> (Out, u16) {
+/// FPREM/FPREM1: (result, condition codes C0..C3; `None`: invalid or NaN,
+/// which clears C1 and C2 and keeps C0 and C3).
+fn fprem(a: F80, b: F80, nearest: bool, ctl: &Ctl, cw: u16) -> (Out, Option<u16>) {
     let (ca, cb) = (a.class(), b.class());
     if ca == Class::Unsupported || cb == Class::Unsupported {
-        return (indefinite(IE), 0);
+        return (indefinite(IE), None);
     }
     if is_nan(ca) || is_nan(cb) {
         let (r, f) = propagate(a, b);
-        return ((r, f, false), 0);
+        return ((r, f, false), None);
     }
     if ca == Class::Inf || cb == Class::Zero {
-        return (indefinite(IE), 0);
+        return (indefinite(IE), None);
     }
     let de = if ca == Class::Denormal || cb == Class::Denormal {
         DE
@@ -1071,7 +1086,7 @@ fn fprem(a: F80, b: F80, nearest: bool, ctl: &Ctl, cw: u16) -> (Out, u16) {
         0
     };
     if de != 0 && cw & (DE as u16) == 0 {
-        return (indefinite(DE), 0);
+        return (indefinite(DE), None);
     }
     // Exact results: only underflow control matters.
     let ctl = Ctl {
@@ -1079,10 +1094,13 @@ fn fprem(a: F80, b: F80, nearest: bool, ctl: &Ctl, cw: u16) -> (Out, u16) {
         ..*ctl
     };
     if ca == Class::Zero {
-        return ((a, de, false), 0);
+        return ((a, de, false), Some(0));
     }
     if cb == Class::Inf {
-        return (rounded(Raw::from_unp(a.unp()), &round::F80, &ctl, de), 0);
+        return (
+            rounded(Raw::from_unp(a.unp()), &round::F80, &ctl, de),
+            Some(0),
+        );
     }
     let (ua, ub) = (a.unp(), b.unp());
     let d = ua.exp - ub.exp;
@@ -1095,7 +1113,7 @@ fn fprem(a: F80, b: F80, nearest: bool, ctl: &Ctl, cw: u16) -> (Out, u16) {
         };
         let (r, _) = arith::rem(ua, ub2, false);
         let o = rounded(r, &round::F80, &ctl, de);
-        return (o, SW_C2);
+        return (o, Some(SW_C2));
     }
     let (r, q) = arith::rem(ua, ub, nearest);
     let r = if r.sig == 0 { Raw::zero(a.sign()) } else { r };
@@ -1110,5 +1128,5 @@ fn fprem(a: F80, b: F80, nearest: bool, ctl: &Ctl, cw: u16) -> (Out, u16) {
     if q & 1 != 0 {
         cc |= SW_C1;
     }
-    (o, cc)
+    (o, Some(cc))
 }
