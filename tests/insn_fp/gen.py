@@ -705,6 +705,18 @@ def gen_x87_env(prog):
         copy = ["mov DWORD PTR [fxarea+28], 0"] + ["movdqu xmm%d, [fxarea+%d]" % (k, part + 16 * k) for k in range(8)]
         prog.add("fxsave +%d" % part, ["fxsave [fxarea]"] + copy, stack_cases(prog, 20, 3, extra=pend))
         prog.add("fld+fxsave +%d" % part, ["fld1", "fxsave [fxarea]"] + copy, stack_cases(prog, 10, 3))
+    if prog.bits == 64:
+        copy = ["movdqu xmm%d, [fxarea+%d]" % (k, 16 * k) for k in range(2)]
+        prog.add("fxsave64 pending", ["fxsave64 [fxarea]", "mov DWORD PTR [fxarea+28], 0"] + copy,
+                 stack_cases(prog, 10, 3, extra=pend))
+        prog.add("fld+fxsave64", ["fld1", "fxsave64 [fxarea]", "mov DWORD PTR [fxarea+28], 0"] + copy,
+                 stack_cases(prog, 10, 3))
+    # an unmasked exception pending: FXSAVE stores the pointers
+    for save in (["fxsave [fxarea]"] + (["fxsave64 [fxarea]"] if prog.bits == 64 else [])):
+        copy = ["mov DWORD PTR [fxarea+28], 0"] + ["movdqu xmm%d, [fxarea+%d]" % (k, 16 * k) for k in range(2)]
+        prog.add(save + " after #Z", ["fld1", "fdiv DWORD PTR [memop]", save] + copy,
+                 [Case(stack=[prog.rng.f80()], cw=0x37B | (prog.rng.randrange(4) << 10), mem=b"\0\0\0\0")
+                  for _ in range(5)])
     def fx_img(c):
         hdr = struct.pack("<HHBBHIHHIHHII", rng.getrandbits(16) | 0x3F, rng.getrandbits(16) & 0x477F, rng.getrandbits(8), 0,
                           rng.getrandbits(11), rng.getrandbits(32), rng.getrandbits(16), 0, rng.getrandbits(32),
@@ -712,6 +724,8 @@ def gen_x87_env(prog):
         c.mem = hdr + f80_bytes(rng.f80()) + b"\0" * 6 + f80_bytes(rng.f80()) + b"\0" * 6
     load = ["movdqu xmm0, [memop+%d]\n    movdqu [fxarea+%d], xmm0" % (16 * k, 16 * k) for k in range(4)]
     prog.add("fxrstor", load + ["fxrstor [fxarea]"], stack_cases(prog, 40, 2, extra=fx_img))
+    if prog.bits == 64:
+        prog.add("fxrstor64", load + ["fxrstor64 [fxarea]"], stack_cases(prog, 40, 2, extra=fx_img))
 
 
 def gen_x87_trans_special(prog):
