@@ -434,6 +434,32 @@ fn select(i: &Instruction, mode: Mode) -> Option<(OpFn, Uop)> {
             u.imm = i.near_branch_target();
             jmp
         }
+        // Indirect jumps and calls (PLT stubs, interpreter dispatch, vtables).
+        Jmp | Call if matches!(k0?, OpKind::Register | OpKind::Memory) => {
+            let call = i.mnemonic() == Call;
+            if call && i.stack_pointer_increment() != -(stack as i32) {
+                return None;
+            }
+            if k0? == OpKind::Register {
+                let (a, s) = r0()?;
+                if s != stack {
+                    return None;
+                }
+                u.r0 = a;
+            } else {
+                if i.memory_size().size() != stack as usize {
+                    return None;
+                }
+                u.mem = memref(i, mode)?;
+                u.cc = 1;
+            }
+            match (call, stack) {
+                (false, 4) => indirect::<4, false>,
+                (false, _) => indirect::<8, false>,
+                (true, 4) => indirect::<4, true>,
+                (true, _) => indirect::<8, true>,
+            }
+        }
         Jo | Jno | Jb | Jae | Je | Jne | Jbe | Ja | Js | Jns | Jp | Jnp | Jl | Jge | Jle | Jg
             if matches!(k0?, OpKind::NearBranch32 | OpKind::NearBranch64) =>
         {
@@ -698,6 +724,20 @@ fn pop<const S: u32>(ex: &mut Exec, op: &Op) -> Res {
 
 fn jmp(ex: &mut Exec, op: &Op) -> Res {
     ex.next = op.uop.imm;
+    Ok(())
+}
+
+/// jmp/call through a register (cc == 0) or memory (cc == 1).
+fn indirect<const S: u32, const CALL: bool>(ex: &mut Exec, op: &Op) -> Res {
+    let target = if op.uop.cc == 1 {
+        mem::read(ea(ex.cpu, &op.uop.mem), S)?
+    } else {
+        get::<S>(ex.cpu, op.uop.r0)
+    };
+    if CALL {
+        ex.push(S, ex.next)?;
+    }
+    ex.next = target;
     Ok(())
 }
 
