@@ -52,8 +52,8 @@ macro_rules! loader {
                     ".long 42b - .",
                     ".long 43b - .",
                     ".popsection",
-                    in("rdi") addr,
-                    out("rax") val,
+                    a = in(reg) addr,
+                    v = lateout(reg) val,
                     inout("r8") 0u64 => fault,
                     lateout("r9") faddr,
                     lateout("r10") code,
@@ -85,8 +85,8 @@ macro_rules! storer {
                     ".long 42b - .",
                     ".long 43b - .",
                     ".popsection",
-                    in("rdi") addr,
-                    in("rsi") val as u64,
+                    a = in(reg) addr,
+                    v = in(reg) val as u64,
                     inout("r8") 0u64 => fault,
                     lateout("r9") faddr,
                     lateout("r10") code,
@@ -98,14 +98,14 @@ macro_rules! storer {
     };
 }
 
-loader!(read_u8, u8, "movzx eax, byte ptr [rdi]");
-loader!(read_u16, u16, "movzx eax, word ptr [rdi]");
-loader!(read_u32, u32, "mov eax, dword ptr [rdi]");
-loader!(read_u64, u64, "mov rax, qword ptr [rdi]");
-storer!(write_u8, u8, "mov byte ptr [rdi], sil");
-storer!(write_u16, u16, "mov word ptr [rdi], si");
-storer!(write_u32, u32, "mov dword ptr [rdi], esi");
-storer!(write_u64, u64, "mov qword ptr [rdi], rsi");
+loader!(read_u8, u8, "movzx {v:e}, byte ptr [{a}]");
+loader!(read_u16, u16, "movzx {v:e}, word ptr [{a}]");
+loader!(read_u32, u32, "mov {v:e}, dword ptr [{a}]");
+loader!(read_u64, u64, "mov {v}, qword ptr [{a}]");
+storer!(write_u8, u8, "mov byte ptr [{a}], {v:l}");
+storer!(write_u16, u16, "mov word ptr [{a}], {v:x}");
+storer!(write_u32, u32, "mov dword ptr [{a}], {v:e}");
+storer!(write_u64, u64, "mov qword ptr [{a}], {v}");
 
 macro_rules! cas {
     ($name:ident, $insn:literal, $areg:literal) => {
