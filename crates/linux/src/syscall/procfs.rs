@@ -111,6 +111,16 @@ pub fn open(p: &mut Process, name: &str, a: &[u64; 6]) -> Option<i64> {
         _ => return None,
     };
     let path = mem::read_cstr(path_ptr, 4096).ok()?;
+    if self_file(&path) == Some(b"exe") {
+        // The guest program itself, not x86run.
+        let host = p.opts.host_path(p.exe_path.as_bytes());
+        let c = std::ffi::CString::new(host).ok()?;
+        let mode = flags & (libc::O_ACCMODE | libc::O_CLOEXEC | libc::O_PATH) as u64;
+        return Some(crate::host::syscall6(
+            libc::SYS_openat as u64,
+            [libc::AT_FDCWD as u64, c.as_ptr() as u64, mode, 0, 0, 0],
+        ));
+    }
     let content = match path.as_slice() {
         b"/proc/cpuinfo" => cpuinfo(p.cpu.mode),
         _ => match self_file(&path)? {
