@@ -280,11 +280,14 @@ impl Process {
                     self.force_signal(SigInfo::fault(libc::SIGILL, ILL_ILLOPN, addr), trap)
                 }
                 Exit::DivideError => {
+                    // An unmasked x87/SSE exception (#MF/#XM) tells its
+                    // si_code and trap number; otherwise it was #DE.
+                    let (code, trapno) = self.cpu.x87.take_fp_trap().unwrap_or((FPE_INTDIV, 0));
                     let trap = TrapInfo {
-                        trapno: 0,
+                        trapno: trapno as u64,
                         ..Default::default()
                     };
-                    self.force_signal(SigInfo::fault(libc::SIGFPE, FPE_INTDIV, self.cpu.rip), trap)
+                    self.force_signal(SigInfo::fault(libc::SIGFPE, code, self.cpu.rip), trap)
                 }
                 Exit::Breakpoint => {
                     let trap = TrapInfo {

@@ -283,7 +283,6 @@ fn features_and_faults() {
 /// it masks the exception. Needs the OS layer to build the SIGFPE from
 /// `X87::take_fp_trap()` (si_code, trap 16/19) instead of FPE_INTDIV.
 #[test]
-#[ignore = "crates/linux must take X87::fp_trap for the SIGFPE si_code"]
 fn fpe_handler() {
     check("fpe_handler.c", "fpe_handler_m32", &["-m32"], None);
     check("fpe_handler.c", "fpe_handler_m64", &["-m64"], None);
