@@ -286,6 +286,32 @@ print(sum(i * i for i in range(10000)), 2 ** 100, divmod(-7, 3))
 }
 
 #[test]
+fn python3_floats() {
+    same_i386(
+        &[
+            "/usr/bin/python3",
+            "-c",
+            r#"
+import math, decimal, fractions, statistics, struct, random
+xs = [0.1, 1/3, 2**0.5, 1e300 * 10, -0.0, 5e-324, 1.7976931348623157e308, float("nan")]
+print([repr(x) for x in xs], [f"{x:.17g}" for x in xs[:4]], f"{math.pi:.50f}")
+print(math.sqrt(2), math.floor(-2.5), math.fsum([0.1] * 10), math.hypot(3, 4), math.fmod(10.5, 3))
+print(math.sin(1.0), math.cos(2.0), math.tan(0.5), math.atan2(1, 2), math.exp(1.5), math.log(10), math.log2(1024), math.pow(2.5, 3.5))
+print([round(2.675, 2), round(0.5), round(1.5), round(-0.5)], 7.0 // 2, -7.0 % 3, divmod(7.5, 2))
+print(float("1e-310"), float.fromhex("0x1.fffffffffffffp+1023").hex(), (0.1).as_integer_ratio())
+decimal.getcontext().prec = 40
+print(decimal.Decimal(1) / decimal.Decimal(7), decimal.Decimal("2").sqrt(), decimal.Decimal("1.1") * 3)
+print(fractions.Fraction(3, 7) + fractions.Fraction(1, 3), fractions.Fraction(0.125), fractions.Fraction("1.5e-3"))
+random.seed(12345); data = [random.gauss(10, 3) for _ in range(1000)]
+print(statistics.mean(data), statistics.median(data), statistics.stdev(data), statistics.fmean([1.5, 2.5, 4]))
+print(struct.pack("<d", 1/3).hex(), struct.unpack("<f", b"\x00\x00\xc0\x7f"), sum(i * 0.001 for i in range(100000)))
+"#,
+        ],
+        None,
+    );
+}
+
+#[test]
 fn lua_program() {
     same_i386(
         &["/usr/bin/lua5.4", "-e", "local t = {} for i = 1, 1000 do t[i] = i * i % 97 end table.sort(t) print(t[1], t[500], t[1000], #t, string.format('%x', 48879), math.maxinteger)"],
