@@ -10,6 +10,7 @@ pub mod mm;
 pub mod process;
 pub mod rootfs;
 pub mod safe_syscall;
+pub mod seccomp;
 pub mod sigframe;
 pub mod signals;
 pub mod syscall;

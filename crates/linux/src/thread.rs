@@ -124,10 +124,14 @@ pub fn clone_thread(
     // The new host thread starts with every signal blocked (it inherits
     // this mask) and takes its guest mask once it can receive signals.
     let old = hostsig::block_all();
+    let seccomp = crate::seccomp::current();
     let spawned = std::thread::Builder::new()
         .name("x86run-guest".into())
         .stack_size(HOST_STACK)
-        .spawn(move || thread_main(start, tx));
+        .spawn(move || {
+            crate::seccomp::adopt(seccomp);
+            thread_main(start, tx)
+        });
     hostsig::set_mask(old);
     if spawned.is_err() {
         return -(libc::EAGAIN as i64);

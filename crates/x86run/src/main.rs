@@ -22,6 +22,9 @@ struct Cli {
     /// first (also X86RUN_ROOTFS, or QEMU_LD_PREFIX).
     #[arg(long, short = 'L', value_name = "DIR")]
     rootfs: Option<std::path::PathBuf>,
+    /// Guest seccomp state handed over by a guest execve (internal).
+    #[arg(long, hide = true, value_name = "FD")]
+    seccomp_fd: Option<i32>,
     /// The program to run.
     program: OsString,
     /// Its arguments.
@@ -64,6 +67,9 @@ fn main() {
             .filter(|p| !p.as_os_str().is_empty())
             .map(|p| std::fs::canonicalize(&p).unwrap_or(p)),
     };
+    if let Some(fd) = cli.seccomp_fd {
+        x86run_linux::seccomp::import_fd(fd);
+    }
     match Process::new(&program, &argv, &envp, opts) {
         Ok(mut p) => p.run(),
         Err(e) => {

@@ -275,4 +275,10 @@ program_tests! {
     signal_context => [exits(40)];
     signal_segv => [exits(41)];
     signal_restart => [exits(42)];
+    seccomp_errno => [exits(50)];
+    seccomp_trap => [exits(51)];
+    seccomp_kill => [Run { args: &[], stdin: None, expect: End::Signal(libc::SIGSYS) }];
+    seccomp_stack => [exits(52)];
+    seccomp_inherit => [exits(53), with_args(&["exec"], End::Code(53))];
+    seccomp_strict => [exits(54)];
 }

@@ -274,8 +274,13 @@ pub fn execve(p: &mut Process, a: &[u64; 6]) -> i64 {
     let is_guest = std::fs::read(&prog_s)
         .ok()
         .is_some_and(|d| crate::loader::guest_mode(&prog_s, &d).is_ok());
+    let seccomp_fd = if is_guest { crate::seccomp::export_fd() } else { None };
     let (exe, args): (Vec<u8>, Vec<Vec<u8>>) = if is_guest {
         let mut v: Vec<Vec<u8>> = vec![b"x86run".to_vec()];
+        if let Some(fd) = seccomp_fd {
+            v.push(b"--seccomp-fd".to_vec());
+            v.push(fd.to_string().into_bytes());
+        }
         if p.opts.strace {
             v.push(b"--strace".to_vec());
         }
@@ -317,9 +322,9 @@ pub fn execve(p: &mut Process, a: &[u64; 6]) -> i64 {
     unsafe {
         libc::execve(cexe.as_ptr(), argp.as_ptr(), envpp.as_ptr());
     }
-    -(std::io::Error::last_os_error()
-        .raw_os_error()
-        .unwrap_or(libc::ENOEXEC) as i64)
+    let err = std::io::Error::last_os_error();
+    crate::seccomp::close_export(seccomp_fd);
+    -(err.raw_os_error().unwrap_or(libc::ENOEXEC) as i64)
 }
 
 /// Converts a guest sigaction between ABIs' neutral form and memory.
@@ -500,13 +505,11 @@ pub fn masked_wait(p: &mut Process, abi: Abi, name: &str, a: &[u64; 6]) -> i64 {
     r
 }
 
-/// prctl: everything passes except installing a seccomp filter, which
-/// would apply to the emulator's own syscalls.
+/// prctl: everything passes except seccomp, which x86run keeps for the
+/// guest (a host filter would apply to the emulator's own syscalls).
 pub fn prctl_common(p: &mut Process, abi: Abi, nr: u64, a: &[u64; 6]) -> i64 {
-    const PR_SET_SECCOMP: u64 = 22;
-    if a[0] == PR_SET_SECCOMP {
-        eprintln!("x86run: seccomp filters are not supported yet (prctl PR_SET_SECCOMP)");
-        return EINVAL;
+    if let Some(r) = crate::seccomp::prctl(abi, a) {
+        return r;
     }
     p.pass(abi, nr, a)
 }

@@ -57,7 +57,7 @@ pub fn action(name: &str) -> Option<Action> {
         "prctl" => Emulate(prctl),
         "arch_prctl" => Emulate(|_, _| EINVAL),
         "modify_ldt" => Refuse("LDT descriptors are not emulated yet"),
-        "seccomp" => Refuse("seccomp filters are not supported yet"),
+        "seccomp" => Emulate(crate::seccomp::seccomp_i386),
         "ptrace" => Refuse("ptrace of emulated processes is not supported"),
         "vm86" | "vm86old" => Refuse("virtual-8086 mode is not supported"),
         "iopl" | "ioperm" => Refuse("port I/O is not supported"),

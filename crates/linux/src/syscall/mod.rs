@@ -158,6 +158,9 @@ impl Process {
                 .map(u64::from)
                 .unwrap_or(0);
         }
+        if crate::seccomp::active() && crate::seccomp::intercept(self, abi, nr, &args) {
+            return;
+        }
         let entry = self.tables.entry(abi, nr);
         let emulated_proc = entry.and_then(|e| procfs::open(self, e.name, &args));
         let ret = match entry.map(|e| e.action) {

@@ -44,7 +44,7 @@ pub fn action(name: &str) -> Option<Action> {
         "getcwd" => Emulate(super::procfs::getcwd),
         "prctl" => Emulate(prctl),
         "modify_ldt" => Refuse("LDT descriptors are not emulated yet"),
-        "seccomp" => Refuse("seccomp filters are not supported yet"),
+        "seccomp" => Emulate(crate::seccomp::seccomp_x86_64),
         "ptrace" => Refuse("ptrace of emulated processes is not supported"),
         "iopl" | "ioperm" => Refuse("port I/O is not supported"),
         "execveat" => Refuse("execveat is not implemented yet"),

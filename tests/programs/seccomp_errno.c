@@ -1,0 +1,61 @@
+/* seccomp ERRNO, TRACE (no tracer) and LOG actions, argument matching,
+ * install rules and errors, SECCOMP_GET_ACTION_AVAIL and PR_GET_SECCOMP.
+ * Exit status 50. */
+#include "seccomp_common.h"
+
+int main(void)
+{
+    show("PR_GET_SECCOMP before", prctl(PR_GET_SECCOMP, 0, 0, 0, 0));
+    struct sock_filter bad_jump[] = {
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 1, 5, 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_filter bad_load[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 2),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_filter no_ret[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0),
+    };
+    no_new_privs();
+    show("bad jump", install(bad_jump, 2, 0));
+    show("unaligned load", install(bad_load, 2, 0));
+    show("no return", install(no_ret, 1, 0));
+    show("empty", install(bad_jump, 0, 0));
+    show("bad flags", install(bad_jump + 1, 1, 1u << 20));
+    show("bad fprog pointer", syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, (void *)8));
+    show("bad op", syscall(SYS_seccomp, 77, 0, NULL));
+    show("strict with args", syscall(SYS_seccomp, SECCOMP_SET_MODE_STRICT, 0, (void *)1));
+    unsigned acts[] = { SECCOMP_RET_KILL_PROCESS, SECCOMP_RET_KILL_THREAD, SECCOMP_RET_TRAP,
+                        SECCOMP_RET_ERRNO, SECCOMP_RET_TRACE, SECCOMP_RET_LOG,
+                        SECCOMP_RET_ALLOW, 0x12340000u };
+    for (unsigned i = 0; i < sizeof acts / sizeof acts[0]; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "action avail %#x", acts[i]);
+        show(name, syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &acts[i]));
+    }
+    show("PR_GET_SECCOMP still", prctl(PR_GET_SECCOMP, 0, 0, 0, 0));
+
+    show("install ERRNO(42) getpid", filter_nr(SYS_getpid, SECCOMP_RET_ERRNO | 42, 0));
+    show("PR_GET_SECCOMP after", prctl(PR_GET_SECCOMP, 0, 0, 0, 0));
+    show("getpid", syscall(SYS_getpid));
+    show("getppid > 0", syscall(SYS_getppid) > 0);
+    show("install ERRNO(5000) getuid (TSYNC)",
+         filter_nr(SYS_getuid, SECCOMP_RET_ERRNO | 5000, SECCOMP_FILTER_FLAG_TSYNC));
+    show("getuid (capped)", syscall(SYS_getuid));
+    show("install TRACE getgid", filter_nr(SYS_getgid, SECCOMP_RET_TRACE | 3, 0));
+    show("getgid (no tracer)", syscall(SYS_getgid));
+    show("install LOG geteuid", filter_nr(SYS_geteuid, SECCOMP_RET_LOG, SECCOMP_FILTER_FLAG_LOG));
+    show("geteuid (logged, allowed) >= 0", syscall(SYS_geteuid) >= 0);
+    show("install ERRNO(77) close(12345)", filter_nr_arg(SYS_close, 12345, SECCOMP_RET_ERRNO | 77));
+    show("close(12345)", close(12345));
+    show("close(12346)", close(12346));
+    show("write still works", write(1, "", 0));
+    show("strict after filter", prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT, 0, 0, 0));
+    show("PR_SET_SECCOMP bad mode", prctl(PR_SET_SECCOMP, 7, 0, 0, 0));
+    struct sock_filter allow[] = { BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW) };
+    struct sock_fprog prog = { 1, allow };
+    show("PR_SET_SECCOMP filter", prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0));
+    show("getpid again", syscall(SYS_getpid));
+    return 50;
+}
