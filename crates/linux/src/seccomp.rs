@@ -86,9 +86,29 @@ pub struct State {
 
 /// Whether any seccomp state exists in this process.
 static ACTIVE: AtomicBool = AtomicBool::new(false);
-/// Filters synchronised to all threads (TSYNC), by generation.
+/// Bumped by every TSYNC: threads then take their state from `REG`.
 static SYNC_GEN: AtomicU64 = AtomicU64::new(0);
-static SYNC: Mutex<Option<(u8, Option<Arc<Filter>>)>> = Mutex::new(None);
+/// Each thread's state by host tid (absent: disabled), for TSYNC's checks
+/// and updates of other threads. Entries of threads that no longer exist
+/// are ignored (TSYNC looks at /proc/self/task).
+type Entry = (u8, Option<Arc<Filter>>);
+static REG: Mutex<Option<std::collections::HashMap<i32, Entry>>> = Mutex::new(None);
+
+fn registry() -> std::sync::MutexGuard<'static, Option<std::collections::HashMap<i32, Entry>>> {
+    REG.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Records the calling thread's state for TSYNC.
+fn publish(st: &State) {
+    let tid = crate::hostsig::gettid();
+    let mut r = registry();
+    let map = r.get_or_insert_with(Default::default);
+    if st.mode == MODE_DISABLED {
+        map.remove(&tid);
+    } else {
+        map.insert(tid, (st.mode, st.filter.clone()));
+    }
+}
 
 thread_local! {
     static STATE: RefCell<State> = const {
@@ -109,18 +129,57 @@ pub fn current() -> State {
 
 /// Gives the calling (new) thread its creator's state.
 pub fn adopt(s: State) {
+    if s.mode != MODE_DISABLED {
+        publish(&s);
+    }
     STATE.with(|c| *c.borrow_mut() = s);
 }
 
+/// The calling thread is exiting: TSYNC no longer looks at it (as the
+/// kernel skips PF_EXITING threads).
+pub fn thread_exit() {
+    if active() {
+        let tid = crate::hostsig::gettid();
+        if let Some(m) = registry().as_mut() {
+            m.remove(&tid);
+        }
+    }
+}
+
+/// Takes the state another thread's TSYNC gave this one.
 fn catch_up(st: &mut State) {
     let g = SYNC_GEN.load(Ordering::Acquire);
     if g != st.seen {
-        if let Some((mode, f)) = SYNC.lock().unwrap_or_else(|e| e.into_inner()).clone() {
+        let tid = crate::hostsig::gettid();
+        if let Some((mode, f)) = registry().as_ref().and_then(|m| m.get(&tid)).cloned() {
             st.mode = mode;
             st.filter = f;
         }
         st.seen = g;
     }
+}
+
+/// Whether `old` is `new` or one of the filters below it.
+fn is_ancestor(old: &Option<Arc<Filter>>, new: &Option<Arc<Filter>>) -> bool {
+    let Some(old) = old else { return true };
+    let mut f = new.as_ref();
+    while let Some(x) = f {
+        if Arc::ptr_eq(x, old) {
+            return true;
+        }
+        f = x.prev.as_ref();
+    }
+    false
+}
+
+/// The host tids of this process's threads.
+fn live_threads() -> Vec<i32> {
+    std::fs::read_dir("/proc/self/task")
+        .map(|d| {
+            d.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The filters' verdict for one syscall.
@@ -227,8 +286,10 @@ fn check_filter(prog: &[Insn]) -> bool {
             c if c & 7 == 4 => {
                 let op = c & 0xf0;
                 let x = c & 8 != 0;
+                // seccomp_check_filter allows every ALU op but MOD.
                 c & !0xf8 == 4
                     && op <= 0xa0
+                    && op != 0x90
                     && !(op == 0x80 && x)
                     && !(!x && (op == 0x30 || op == 0x90) && k == 0)
                     && !(!x && (op == 0x60 || op == 0x70) && k >= 32)
@@ -247,7 +308,36 @@ fn check_filter(prog: &[Insn]) -> bool {
             return false;
         }
     }
-    matches!(prog.last().map(|i| i.code), Some(0x06 | 0x16))
+    matches!(prog.last().map(|i| i.code), Some(0x06 | 0x16)) && loads_after_stores(prog)
+}
+
+/// The kernel's check_load_and_stores: no scratch cell is read before
+/// every path to the read has stored it.
+fn loads_after_stores(prog: &[Insn]) -> bool {
+    let mut masks = vec![0xffffu16; prog.len()];
+    let mut valid: u16 = 0;
+    for (pc, i) in prog.iter().enumerate() {
+        valid &= masks[pc];
+        match i.code {
+            0x02 | 0x03 => valid |= 1 << (i.k & 15),
+            0x60 | 0x61 => {
+                if valid & (1 << (i.k & 15)) == 0 {
+                    return false;
+                }
+            }
+            0x05 => {
+                masks[pc + 1 + i.k as usize] &= valid;
+                valid = 0xffff;
+            }
+            c if c & 7 == 5 => {
+                masks[pc + 1 + i.jt as usize] &= valid;
+                masks[pc + 1 + i.jf as usize] &= valid;
+                valid = 0xffff;
+            }
+            _ => {}
+        }
+    }
+    true
 }
 
 fn set_ret(p: &mut Process, v: i64) {
@@ -372,6 +462,7 @@ fn set_strict() -> i64 {
         }
         s.mode = MODE_STRICT;
         ACTIVE.store(true, Ordering::Relaxed);
+        publish(&s);
         0
     })
 }
@@ -429,6 +520,29 @@ fn set_filter(abi: Abi, flags: u64, uprog: u64) -> i64 {
         if total > MAX_INSNS_PER_PATH {
             return -(libc::ENOMEM as i64);
         }
+        let me = crate::hostsig::gettid();
+        let mut reg = registry();
+        let map = reg.get_or_insert_with(Default::default);
+        let others: Vec<i32> = if flags & FLAG_TSYNC != 0 {
+            live_threads().into_iter().filter(|&t| t != me).collect()
+        } else {
+            Vec::new()
+        };
+        // seccomp_can_sync_threads: every other thread is disabled, or
+        // filtered by an ancestor of this thread's filter.
+        for &t in &others {
+            let ok = match map.get(&t) {
+                None => true,
+                Some((m, f)) => *m == MODE_FILTER && is_ancestor(f, &s.filter),
+            };
+            if !ok {
+                return if flags & FLAG_TSYNC_ESRCH != 0 {
+                    -(libc::ESRCH as i64)
+                } else {
+                    t as i64
+                };
+            }
+        }
         s.filter = Some(Arc::new(Filter {
             insns,
             log: flags & FLAG_LOG != 0,
@@ -436,9 +550,11 @@ fn set_filter(abi: Abi, flags: u64, uprog: u64) -> i64 {
         }));
         s.mode = MODE_FILTER;
         ACTIVE.store(true, Ordering::Relaxed);
+        map.insert(me, (s.mode, s.filter.clone()));
         if flags & FLAG_TSYNC != 0 {
-            let mut sync = SYNC.lock().unwrap_or_else(|e| e.into_inner());
-            *sync = Some((s.mode, s.filter.clone()));
+            for t in others {
+                map.insert(t, (s.mode, s.filter.clone()));
+            }
             s.seen = SYNC_GEN.fetch_add(1, Ordering::AcqRel) + 1;
         }
         0
@@ -635,8 +751,9 @@ pub fn import_fd(fd: i32) {
     // SAFETY: closing the inherited fd.
     unsafe { libc::close(fd) };
     match deserialize(&buf) {
-        Some(st) => {
+        Some(mut st) => {
             ACTIVE.store(st.mode != MODE_DISABLED, Ordering::Relaxed);
+            st.seen = SYNC_GEN.load(Ordering::Acquire);
             adopt(st);
         }
         None => {
@@ -679,6 +796,17 @@ mod tests {
         assert!(!check_filter(&[i(0x15, 5, 0, 1), i(0x06, 0, 0, 0)]));
         assert!(!check_filter(&[i(0x20, 0, 0, 2), i(0x06, 0, 0, 0)]));
         assert!(!check_filter(&[i(0x20, 0, 0, 0)]));
+        // MOD is not a seccomp instruction; scratch cells must be stored
+        // on every path before they are loaded.
+        assert!(!check_filter(&[i(0x94, 0, 0, 3), i(0x06, 0, 0, 0)]));
+        assert!(!check_filter(&[i(0x60, 0, 0, 1), i(0x06, 0, 0, 0)]));
+        assert!(check_filter(&[i(0x02, 0, 0, 1), i(0x60, 0, 0, 1), i(0x16, 0, 0, 0)]));
+        assert!(!check_filter(&[
+            i(0x15, 0, 1, 7),
+            i(0x02, 0, 0, 1),
+            i(0x60, 0, 0, 1),
+            i(0x16, 0, 0, 0),
+        ]));
     }
 
     #[test]

@@ -215,6 +215,7 @@ impl Process {
         }
         hostsig::detach();
         self.shared.threads.remove(&self.sig.ctl);
+        crate::seccomp::thread_exit();
         let tid = hostsig::gettid() as u32;
         if self.thread.robust_list != 0 {
             exit_robust_list(self.thread.robust_list, self.cpu.mode, tid);

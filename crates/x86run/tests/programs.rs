@@ -281,4 +281,5 @@ program_tests! {
     seccomp_stack => [exits(52)];
     seccomp_inherit => [exits(53), with_args(&["exec"], End::Code(53))];
     seccomp_strict => [exits(54)];
+    seccomp_tsync => [exits(55)];
 }
