@@ -6,6 +6,7 @@
 //! `hostsig.rs`.
 
 use crate::hostsig::{self, bit, Disposition, RawSigInfo, ThreadCtl, FAULT_SIGNALS, SIGINFO_SIZE};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use x86run_cpu::Mode;
 
@@ -75,8 +76,16 @@ impl SigActions {
     /// everything else is default.
     pub fn inherit() -> SigActions {
         let mut actions = [GuestSigaction::default(); NSIG + 1];
+        // The Rust runtime ignores SIGPIPE before main; what the guest
+        // inherits is what x86run was started with.
+        std::hint::black_box(&RECORD_SIGPIPE);
+        if SIGPIPE_IGNORED.load(Ordering::Relaxed) {
+            actions[libc::SIGPIPE as usize].handler = SIG_IGN;
+        } else {
+            hostsig::set_disposition(libc::SIGPIPE as usize, Disposition::Default, 0);
+        }
         for (sig, a) in actions.iter_mut().enumerate().skip(1) {
-            if bit(sig) & FAULT_SIGNALS != 0 {
+            if bit(sig) & FAULT_SIGNALS != 0 || sig == libc::SIGPIPE as usize {
                 continue;
             }
             // SAFETY: querying the current disposition with a null new action.
@@ -135,6 +144,26 @@ impl SigActions {
         let _ = self.set(sig, Some(GuestSigaction::default()));
     }
 }
+
+/// Whether SIGPIPE was ignored when x86run started (before the Rust
+/// runtime changed it).
+static SIGPIPE_IGNORED: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn record_sigpipe() {
+    // SAFETY: querying a disposition with a null new action.
+    unsafe {
+        let mut old: libc::sigaction = std::mem::zeroed();
+        if libc::sigaction(libc::SIGPIPE, std::ptr::null(), &mut old) == 0 {
+            SIGPIPE_IGNORED.store(old.sa_sigaction == libc::SIG_IGN, Ordering::Relaxed);
+        }
+    }
+}
+
+/// An ELF constructor: runs before main, so before the Rust runtime sets
+/// SIGPIPE to SIG_IGN.
+#[used]
+#[link_section = ".init_array"]
+static RECORD_SIGPIPE: extern "C" fn() = record_sigpipe;
 
 /// A guest alternate signal stack (sigaltstack).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -275,6 +275,8 @@ program_tests! {
     signal_context => [exits(40)];
     signal_segv => [exits(41)];
     signal_restart => [exits(42)];
+    signal_rt => [exits(43)];
+    signal_chld => [exits(44)];
     seccomp_errno => [exits(50)];
     seccomp_trap => [exits(51)];
     seccomp_kill => [Run { args: &[], stdin: None, expect: End::Signal(libc::SIGSYS) }];
