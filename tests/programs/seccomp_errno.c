@@ -2,6 +2,7 @@
  * install rules and errors, SECCOMP_GET_ACTION_AVAIL and PR_GET_SECCOMP.
  * Exit status 50. */
 #include "seccomp_common.h"
+#include <string.h>
 
 int main(void)
 {
@@ -51,11 +52,61 @@ int main(void)
     show("close(12345)", close(12345));
     show("close(12346)", close(12346));
     show("write still works", write(1, "", 0));
+    /* A filter computing its result: scratch memory, X, LEN and ALU ops. */
+    struct sock_filter calc[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, MY_ARCH, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_dup, 0, 18),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG0_LO),
+        BPF_STMT(BPF_ST, 3),
+        BPF_STMT(BPF_ALU | BPF_MUL | BPF_K, 3),
+        BPF_STMT(BPF_ALU | BPF_ADD | BPF_K, 1),
+        BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0x3ff),
+        BPF_STMT(BPF_ALU | BPF_LSH | BPF_K, 4),
+        BPF_STMT(BPF_ALU | BPF_RSH | BPF_K, 4),
+        BPF_STMT(BPF_ALU | BPF_DIV | BPF_K, 1),
+        BPF_STMT(BPF_MISC | BPF_TAX, 0),
+        BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0),
+        BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, 63, 0, 8),
+        BPF_STMT(BPF_LD | BPF_MEM, 3),
+        BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x80, 5, 0),
+        BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 200, 3, 0),
+        BPF_STMT(BPF_MISC | BPF_TXA, 0),
+        BPF_STMT(BPF_ALU | BPF_OR | BPF_K, SECCOMP_RET_ERRNO),
+        BPF_STMT(BPF_RET | BPF_A, 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | 7),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+    };
+    show("install computing filter on dup", install(calc, sizeof calc / sizeof calc[0], 0));
+    show("dup(5)", dup(5));
+    show("dup(100)", dup(100));
+    show("dup(128) (allowed)", dup(128));
+    show("dup(300)", dup(300));
+    struct sock_filter mod[] = {
+        BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, 3),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    show("MOD is refused", install(mod, 2, 0));
+    struct sock_filter unset_mem[] = {
+        BPF_STMT(BPF_LD | BPF_MEM, 2),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    show("load of unset scratch is refused", install(unset_mem, 2, 0));
     show("strict after filter", prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT, 0, 0, 0));
     show("PR_SET_SECCOMP bad mode", prctl(PR_SET_SECCOMP, 7, 0, 0, 0));
     struct sock_filter allow[] = { BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW) };
     struct sock_fprog prog = { 1, allow };
     show("PR_SET_SECCOMP filter", prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0));
     show("getpid again", syscall(SYS_getpid));
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, "Seccomp", 7) == 0 || strncmp(line, "NoNewPrivs", 10) == 0)
+            fputs(line, stdout);
+    if (f)
+        fclose(f);
     return 50;
 }

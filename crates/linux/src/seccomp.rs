@@ -347,6 +347,21 @@ fn set_ret(p: &mut Process, v: i64) {
     };
 }
 
+/// The --strace line of a syscall a filter answered.
+fn strace(p: &Process, abi: Abi, nr: u64, args: &[u64; 6], ret: i64) {
+    if p.opts.strace {
+        let name = p.tables.entry(abi, nr).map(|e| e.name).unwrap_or("?");
+        let shown: Vec<String> = args.iter().map(|a| format!("{a:#x}")).collect();
+        eprintln!(
+            "[{}] {}({}) = {} (seccomp)",
+            std::process::id(),
+            name,
+            shown.join(", "),
+            ret
+        );
+    }
+}
+
 fn strict_allows(abi: Abi, nr: u64) -> bool {
     match abi {
         // read, write, exit, sigreturn
@@ -395,10 +410,13 @@ pub fn intercept(p: &mut Process, abi: Abi, nr: u64, args: &[u64; 6]) -> bool {
             match action {
                 RET_ALLOW | RET_LOG => false,
                 RET_ERRNO => {
-                    set_ret(p, -(value.min(4095) as i64));
+                    let r = -(value.min(4095) as i64);
+                    strace(p, abi, nr, args, r);
+                    set_ret(p, r);
                     true
                 }
                 RET_TRACE | RET_USER_NOTIF => {
+                    strace(p, abi, nr, args, ENOSYS);
                     set_ret(p, ENOSYS);
                     true
                 }
@@ -635,6 +653,38 @@ pub fn prctl(abi: Abi, a: &[u64; 6]) -> Option<i64> {
         }),
         _ => None,
     }
+}
+
+/// /proc/self/status with the calling thread's Seccomp and
+/// Seccomp_filters lines (the host's show x86run's, which has none); None
+/// when no guest thread has seccomp state.
+pub fn proc_status() -> Option<Vec<u8>> {
+    if !active() {
+        return None;
+    }
+    let st = STATE.with(|s| {
+        let mut s = s.borrow_mut();
+        catch_up(&mut s);
+        s.clone()
+    });
+    let text = std::fs::read("/proc/thread-self/status").ok()?;
+    let mut count = 0;
+    let mut f = st.filter.as_deref();
+    while let Some(x) = f {
+        count += 1;
+        f = x.prev.as_deref();
+    }
+    let mut out = Vec::with_capacity(text.len());
+    for line in text.split_inclusive(|&b| b == b'\n') {
+        if line.starts_with(b"Seccomp:") {
+            out.extend(format!("Seccomp:\t{}\n", st.mode).bytes());
+        } else if line.starts_with(b"Seccomp_filters:") {
+            out.extend(format!("Seccomp_filters:\t{count}\n").bytes());
+        } else {
+            out.extend_from_slice(line);
+        }
+    }
+    Some(out)
 }
 
 /// The calling thread's state serialised: "XSC1", mode, filter count,

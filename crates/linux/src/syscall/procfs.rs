@@ -127,6 +127,7 @@ pub fn open(p: &mut Process, name: &str, a: &[u64; 6]) -> Option<i64> {
             b"maps" => maps(p),
             b"auxv" => auxv(p),
             b"cmdline" => p.cmdline.clone(),
+            b"status" => crate::seccomp::proc_status()?,
             _ => return None,
         },
     };
