@@ -345,6 +345,9 @@ pub(crate) fn handler_for(i: &Instruction) -> Handler {
             | Iretd | Iretq | Sysexit | Sysret | Lgdt | Lidt | Wrmsr | Rdmsr | Invd | Wbinvd
             | Rdpmc => |e, i| e.system(i),
             Salc => |e, i| e.salc(i),
+            // CET shadow-stack instructions in the hint-NOP space: NOPs
+            // while shadow stacks are off (glibc's longjmp uses rdssp).
+            Rdsspd | Rdsspq | Incsspd | Incsspq => |_, _| Ok(()),
             Lds | Les | Lfs | Lgs | Lss => |_, _| Err(Exit::GeneralProtection),
             _ => {
                 if i.op_kind(0) == OpKind::Register && i.op0_register().is_segment_register()

@@ -193,26 +193,85 @@ pub enum Disposition {
     Catch,
 }
 
+/// The kernel's struct sigaction (x86-64).
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+struct KernelSigaction {
+    handler: u64,
+    flags: u64,
+    restorer: u64,
+    mask: u64,
+}
+
+const SA_RESTORER: u64 = 0x0400_0000;
+
+core::arch::global_asm!(
+    ".pushsection .text.x86run_restore_rt,\"ax\",@progbits",
+    ".globl x86run_restore_rt",
+    ".hidden x86run_restore_rt",
+    ".type x86run_restore_rt,@function",
+    "x86run_restore_rt:",
+    "mov rax, 15",
+    "syscall",
+    "ud2",
+    ".size x86run_restore_rt, . - x86run_restore_rt",
+    ".popsection",
+);
+
+extern "C" {
+    /// Returns from a host signal handler (rt_sigreturn).
+    fn x86run_restore_rt();
+}
+
+/// rt_sigaction through the raw syscall: the C library refuses the signals
+/// it keeps for itself (32 and 33), which are the guest's here.
+fn raw_sigaction(sig: usize, new: Option<&KernelSigaction>) -> Option<KernelSigaction> {
+    let mut old = KernelSigaction::default();
+    let newp = new.map_or(0, |n| n as *const KernelSigaction as u64);
+    let r = syscall6(
+        libc::SYS_rt_sigaction as u64,
+        [sig as u64, newp, &mut old as *mut KernelSigaction as u64, 8, 0, 0],
+    );
+    (r == 0).then_some(old)
+}
+
+/// Whether the host ignores `sig` (as x86run was started).
+pub fn host_ignores(sig: usize) -> bool {
+    raw_sigaction(sig, None).is_some_and(|a| a.handler == libc::SIG_IGN as u64)
+}
+
 /// Installs the host disposition for `sig` (not SIGKILL/SIGSTOP, and not
 /// the fault signals, whose host handler is always `fault.rs`'s).
 /// `flags` passes SA_RESTART, SA_NOCLDSTOP and SA_NOCLDWAIT through.
 pub fn set_disposition(sig: usize, d: Disposition, flags: u64) {
     let pass = (libc::SA_RESTART | libc::SA_NOCLDSTOP | libc::SA_NOCLDWAIT) as u64;
-    // SAFETY: a plain sigaction call; the handler is async-signal-safe.
-    unsafe {
-        let mut sa: libc::sigaction = std::mem::zeroed();
-        sa.sa_sigaction = match d {
-            Disposition::Default => libc::SIG_DFL,
-            Disposition::Ignore => libc::SIG_IGN,
-            Disposition::Catch => on_signal as *const () as usize,
-        };
-        sa.sa_flags = (flags & pass) as i32;
-        if d == Disposition::Catch {
-            sa.sa_flags |= libc::SA_SIGINFO | libc::SA_ONSTACK;
-        }
-        libc::sigfillset(&mut sa.sa_mask);
-        libc::sigaction(sig as i32, &sa, std::ptr::null_mut());
+    let mut sa = KernelSigaction {
+        handler: match d {
+            Disposition::Default => libc::SIG_DFL as u64,
+            Disposition::Ignore => libc::SIG_IGN as u64,
+            Disposition::Catch => on_signal as *const () as u64,
+        },
+        flags: (flags & pass) | SA_RESTORER,
+        restorer: x86run_restore_rt as *const () as u64,
+        mask: 0,
+    };
+    if d == Disposition::Catch {
+        sa.flags |= (libc::SA_SIGINFO | libc::SA_ONSTACK) as u64;
+        sa.mask = !FAULT_SIGNALS;
     }
+    raw_sigaction(sig, Some(&sa));
+}
+
+/// Dies of `sig` now, as its default action does (core dump included):
+/// the disposition is reset, the signal unblocked and sent to this thread.
+pub fn die_of(sig: usize) -> ! {
+    set_disposition(sig, Disposition::Default, 0);
+    let m = bit(sig);
+    syscall6(libc::SYS_rt_sigprocmask as u64, [libc::SIG_UNBLOCK as u64, &m as *const u64 as u64, 0, 8, 0, 0]);
+    syscall6(libc::SYS_tgkill as u64, [getpid() as u64, gettid() as u64, sig as u64, 0, 0, 0]);
+    // Not a terminating default (a stop signal): leave as a shell shows it.
+    syscall6(libc::SYS_exit_group as u64, [128 + sig as u64, 0, 0, 0, 0, 0]);
+    std::process::exit(128 + sig as i32)
 }
 
 /// Routes user-sent SIGSEGV/SIGBUS (which reach fault.rs's handler) here.

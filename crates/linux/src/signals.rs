@@ -88,14 +88,8 @@ impl SigActions {
             if bit(sig) & FAULT_SIGNALS != 0 || sig == libc::SIGPIPE as usize {
                 continue;
             }
-            // SAFETY: querying the current disposition with a null new action.
-            unsafe {
-                let mut old: libc::sigaction = std::mem::zeroed();
-                if libc::sigaction(sig as i32, std::ptr::null(), &mut old) == 0
-                    && old.sa_sigaction == libc::SIG_IGN
-                {
-                    a.handler = SIG_IGN;
-                }
+            if hostsig::host_ignores(sig) {
+                a.handler = SIG_IGN;
             }
         }
         SigActions {
@@ -451,27 +445,7 @@ fn layout(sig: i32, code: i32) -> Layout {
 
 /// Terminates x86run with `sig`, as the guest would have died.
 pub fn die_with_signal(sig: i32) -> ! {
-    // SAFETY: resetting a disposition, unblocking and raising a signal.
-    unsafe {
-        libc::signal(sig, libc::SIG_DFL);
-        let mut set: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut set);
-        libc::sigaddset(&mut set, sig);
-        libc::sigprocmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
-        // tgkill: the default action must happen in this thread, now.
-        crate::host::syscall6(
-            libc::SYS_tgkill as u64,
-            [
-                hostsig::getpid() as u64,
-                hostsig::gettid() as u64,
-                sig as u64,
-                0,
-                0,
-                0,
-            ],
-        );
-        libc::_exit(128 + sig);
-    }
+    hostsig::die_of(sig as usize)
 }
 
 #[cfg(test)]

@@ -277,6 +277,8 @@ program_tests! {
     signal_restart => [exits(42)];
     signal_rt => [exits(43)];
     signal_chld => [exits(44)];
+    threads_sync => [exits(45)];
+    threads_signal => [exits(46)];
     seccomp_errno => [exits(50)];
     seccomp_trap => [exits(51)];
     seccomp_kill => [Run { args: &[], stdin: None, expect: End::Signal(libc::SIGSYS) }];
