@@ -3,6 +3,46 @@
  * Exit status 50. */
 #include "seccomp_common.h"
 #include <string.h>
+#include <sys/wait.h>
+
+/* int $0x80 from a 64-bit process is an i386 syscall, seen with arch
+ * I386: with only a filter that answers foreign-arch calls, and (second
+ * run) with the filters above, whose arch check kills. */
+static void compat_child(int second)
+{
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+#ifdef __x86_64__
+        struct sock_filter compat[] = {
+            BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+            BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 1),
+            BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+            BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+            BPF_STMT(BPF_ALU | BPF_ADD | BPF_K, 50),
+            BPF_STMT(BPF_ALU | BPF_OR | BPF_K, SECCOMP_RET_ERRNO),
+            BPF_STMT(BPF_RET | BPF_A, 0),
+        };
+        if (!second)
+            show("child: install i386-arch filter", install(compat, sizeof compat / sizeof compat[0], 0));
+        long r80;
+        __asm__ volatile("int $0x80" : "=a"(r80) : "a"(64L) : "memory");
+        printf("%-40s %ld\n", "child: int $0x80 getppid (i386 nr 64)", r80);
+        fflush(stdout);
+#else
+        if (!second) {
+            printf("%-40s %d\n", "child: install i386-arch filter", 0);
+            printf("%-40s %ld\n", "child: int $0x80 getppid (i386 nr 64)", -114L);
+            fflush(stdout);
+        }
+#endif
+        _exit(0);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    printf("compat child %d: signaled=%d sig=%d\n", second, WIFSIGNALED(st),
+           WIFSIGNALED(st) ? WTERMSIG(st) : -1);
+}
 
 int main(void)
 {
@@ -36,6 +76,7 @@ int main(void)
         show(name, syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &acts[i]));
     }
     show("PR_GET_SECCOMP still", prctl(PR_GET_SECCOMP, 0, 0, 0, 0));
+    compat_child(0);
 
     show("install ERRNO(42) getpid", filter_nr(SYS_getpid, SECCOMP_RET_ERRNO | 42, 0));
     show("PR_GET_SECCOMP after", prctl(PR_GET_SECCOMP, 0, 0, 0, 0));
@@ -101,6 +142,7 @@ int main(void)
     struct sock_fprog prog = { 1, allow };
     show("PR_SET_SECCOMP filter", prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0));
     show("getpid again", syscall(SYS_getpid));
+    compat_child(1);
     FILE *f = fopen("/proc/self/status", "r");
     char line[256];
     while (f && fgets(line, sizeof line, f))
