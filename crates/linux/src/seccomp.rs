@@ -98,6 +98,12 @@ fn registry() -> std::sync::MutexGuard<'static, Option<std::collections::HashMap
     REG.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// Held across a fork, so that the child's copy of the registry is not
+/// locked by a thread it does not have.
+pub fn fork_lock() -> impl Drop {
+    registry()
+}
+
 /// Records the calling thread's state for TSYNC.
 fn publish(st: &State) {
     let tid = crate::hostsig::gettid();

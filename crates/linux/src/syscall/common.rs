@@ -146,6 +146,7 @@ pub fn do_clone(p: &mut Process, flags: u64, stack: u64, ptid: u64, ctid: u64, t
     let r = {
         let _mm = p.shared.mm();
         let _threads = p.shared.threads.lock();
+        let _seccomp = crate::seccomp::fork_lock();
         crate::host::syscall6(libc::SYS_clone as u64, [host_flags, 0, ptid, ctid, 0, 0])
     };
     if r == 0 {
