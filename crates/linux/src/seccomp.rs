@@ -326,11 +326,7 @@ fn loads_after_stores(prog: &[Insn]) -> bool {
         valid &= masks[pc];
         match i.code {
             0x02 | 0x03 => valid |= 1 << (i.k & 15),
-            0x60 | 0x61 => {
-                if valid & (1 << (i.k & 15)) == 0 {
-                    return false;
-                }
-            }
+            0x60 | 0x61 if valid & (1 << (i.k & 15)) == 0 => return false,
             0x05 => {
                 masks[pc + 1 + i.k as usize] &= valid;
                 valid = 0xffff;
@@ -495,8 +491,7 @@ fn set_filter(abi: Abi, flags: u64, uprog: u64) -> i64 {
     if flags & !FLAG_MASK != 0 {
         return EINVAL;
     }
-    if flags & FLAG_TSYNC != 0 && flags & FLAG_NEW_LISTENER != 0 && flags & FLAG_TSYNC_ESRCH == 0
-    {
+    if flags & FLAG_TSYNC != 0 && flags & FLAG_NEW_LISTENER != 0 && flags & FLAG_TSYNC_ESRCH == 0 {
         return EINVAL;
     }
     if flags & FLAG_WAIT_KILLABLE_RECV != 0 && flags & FLAG_NEW_LISTENER == 0 {
@@ -504,7 +499,10 @@ fn set_filter(abi: Abi, flags: u64, uprog: u64) -> i64 {
     }
     // struct sock_fprog { unsigned short len; struct sock_filter *filter; }
     let (len, ptr) = match abi {
-        Abi::I386 => (mem::read_u16(uprog), mem::read_u32(uprog + 4).map(u64::from)),
+        Abi::I386 => (
+            mem::read_u16(uprog),
+            mem::read_u32(uprog + 4).map(u64::from),
+        ),
         Abi::X86_64 => (mem::read_u16(uprog), mem::read(uprog + 8, 8)),
     };
     let (Ok(len), Ok(ptr)) = (len, ptr) else {
@@ -526,7 +524,9 @@ fn set_filter(abi: Abi, flags: u64, uprog: u64) -> i64 {
         return EINVAL;
     }
     if flags & FLAG_NEW_LISTENER != 0 {
-        eprintln!("x86run: seccomp user notification (SECCOMP_FILTER_FLAG_NEW_LISTENER) is not supported");
+        eprintln!(
+            "x86run: seccomp user notification (SECCOMP_FILTER_FLAG_NEW_LISTENER) is not supported"
+        );
         return EINVAL;
     }
     STATE.with(|s| {
@@ -613,8 +613,8 @@ pub fn seccomp(abi: Abi, a: &[u64; 6]) -> i64 {
                 return EFAULT;
             };
             match action {
-                RET_KILL_PROCESS | RET_KILL_THREAD | RET_TRAP | RET_ERRNO | RET_TRACE
-                | RET_LOG | RET_ALLOW => 0,
+                RET_KILL_PROCESS | RET_KILL_THREAD | RET_TRAP | RET_ERRNO | RET_TRACE | RET_LOG
+                | RET_ALLOW => 0,
                 // No listener can be created: user notification is not offered.
                 _ => -(libc::EOPNOTSUPP as i64),
             }
@@ -856,7 +856,11 @@ mod tests {
         // on every path before they are loaded.
         assert!(!check_filter(&[i(0x94, 0, 0, 3), i(0x06, 0, 0, 0)]));
         assert!(!check_filter(&[i(0x60, 0, 0, 1), i(0x06, 0, 0, 0)]));
-        assert!(check_filter(&[i(0x02, 0, 0, 1), i(0x60, 0, 0, 1), i(0x16, 0, 0, 0)]));
+        assert!(check_filter(&[
+            i(0x02, 0, 0, 1),
+            i(0x60, 0, 0, 1),
+            i(0x16, 0, 0, 0)
+        ]));
         assert!(!check_filter(&[
             i(0x15, 0, 1, 7),
             i(0x02, 0, 0, 1),
