@@ -152,7 +152,13 @@ pub fn install() {
                 let mut sa: libc::sigaction = std::mem::zeroed();
                 sa.sa_sigaction = on_fault as *const () as usize;
                 sa.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK | libc::SA_NODEFER;
+                // Every other signal waits until the handler returns: a
+                // handler nested in this one would return into it, and the
+                // mask it leaves would be lost when this one returns. The
+                // bits are set directly: sigfillset leaves out 32 and 33.
                 libc::sigemptyset(&mut sa.sa_mask);
+                let words = &mut sa.sa_mask as *mut libc::sigset_t as *mut u64;
+                *words = !((1u64 << (libc::SIGSEGV - 1)) | (1u64 << (libc::SIGBUS - 1)));
                 libc::sigaction(sig, &sa, std::ptr::null_mut());
             }
         }

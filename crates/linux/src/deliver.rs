@@ -47,6 +47,9 @@ impl Process {
             if let Some(info) = ctl.take(sig) {
                 self.deliver(sig, SigInfo(info), TrapInfo::default());
             }
+            // The mask after this frame decides what the kernel hands over
+            // next (it may stack another frame on this one).
+            self.sig.sync_host_mask();
         }
         if let Some(m) = self.sig.saved_mask.take() {
             self.sig.mask = m;

@@ -3,15 +3,15 @@
 //! signal mask and dispositions that mirror the guest's.
 //!
 //! Each guest thread is a host thread, and its host signal mask is its guest
-//! mask (plus signals already taken but not yet delivered), so the host
-//! kernel chooses the receiving thread, queues real-time signals and keeps
-//! blocked ones pending exactly as it would for the guest. When a caught
-//! signal arrives, the handler copies its siginfo into the thread's slot,
-//! keeps the signal blocked (by editing the saved mask it returns to), sets
-//! the thread's interrupt flag — which the interpreter polls between blocks
-//! and the safe-syscall stubs check before entering the kernel — and rewinds
-//! an interrupted safe syscall. The guest handler runs later, at a safe
-//! point, from `process.rs`.
+//! mask, so the host kernel chooses the receiving thread, queues real-time
+//! signals and keeps blocked ones pending exactly as it would for the
+//! guest. When a caught signal arrives, the handler copies its siginfo into
+//! the thread's slot, blocks every signal until that one is delivered (by
+//! editing the saved mask it returns to, so the kernel hands over one signal
+//! at a time, in its own order), sets the thread's interrupt flag — which
+//! the interpreter polls between blocks and the safe-syscall stubs check
+//! before entering the kernel — and rewinds an interrupted safe syscall.
+//! The guest handler runs later, at a safe point (`deliver.rs`).
 //!
 //! Everything here runs in, or races with, a signal handler: only atomics,
 //! plain stores to the thread's own slots and raw system calls.
@@ -166,9 +166,28 @@ pub fn kernel_pending() -> u64 {
     set
 }
 
-/// Puts a taken signal back into the host kernel's queue for this thread,
-/// with its siginfo (allowed for a process's own threads).
+/// Puts a taken signal back into the host kernel's queue, with its
+/// siginfo (allowed for a process's own threads): to this thread when it
+/// was sent to it (tgkill, tkill), to the process otherwise, so that
+/// another thread that does not block it can take it (as the kernel's
+/// retarget_shared_pending does when a thread blocks a signal meant for the
+/// whole process). A thread-directed sigqueue cannot be told from a
+/// process-directed one and goes to the process.
 pub fn requeue(sig: usize, info: &RawSigInfo) -> i64 {
+    const SI_TKILL: i32 = -6;
+    let code = i32::from_le_bytes([info[8], info[9], info[10], info[11]]);
+    if code == SI_TKILL {
+        requeue_here(sig, info)
+    } else {
+        syscall6(
+            libc::SYS_rt_sigqueueinfo as u64,
+            [getpid() as u64, sig as u64, info.as_ptr() as u64, 0, 0, 0],
+        )
+    }
+}
+
+/// Puts a taken signal back into the host kernel's queue for this thread.
+pub fn requeue_here(sig: usize, info: &RawSigInfo) -> i64 {
     syscall6(
         libc::SYS_rt_tgsigqueueinfo as u64,
         [
@@ -230,7 +249,14 @@ fn raw_sigaction(sig: usize, new: Option<&KernelSigaction>) -> Option<KernelSiga
     let newp = new.map_or(0, |n| n as *const KernelSigaction as u64);
     let r = syscall6(
         libc::SYS_rt_sigaction as u64,
-        [sig as u64, newp, &mut old as *mut KernelSigaction as u64, 8, 0, 0],
+        [
+            sig as u64,
+            newp,
+            &mut old as *mut KernelSigaction as u64,
+            8,
+            0,
+            0,
+        ],
     );
     (r == 0).then_some(old)
 }
@@ -267,10 +293,26 @@ pub fn set_disposition(sig: usize, d: Disposition, flags: u64) {
 pub fn die_of(sig: usize) -> ! {
     set_disposition(sig, Disposition::Default, 0);
     let m = bit(sig);
-    syscall6(libc::SYS_rt_sigprocmask as u64, [libc::SIG_UNBLOCK as u64, &m as *const u64 as u64, 0, 8, 0, 0]);
-    syscall6(libc::SYS_tgkill as u64, [getpid() as u64, gettid() as u64, sig as u64, 0, 0, 0]);
+    syscall6(
+        libc::SYS_rt_sigprocmask as u64,
+        [
+            libc::SIG_UNBLOCK as u64,
+            &m as *const u64 as u64,
+            0,
+            8,
+            0,
+            0,
+        ],
+    );
+    syscall6(
+        libc::SYS_tgkill as u64,
+        [getpid() as u64, gettid() as u64, sig as u64, 0, 0, 0],
+    );
     // Not a terminating default (a stop signal): leave as a shell shows it.
-    syscall6(libc::SYS_exit_group as u64, [128 + sig as u64, 0, 0, 0, 0, 0]);
+    syscall6(
+        libc::SYS_exit_group as u64,
+        [128 + sig as u64, 0, 0, 0, 0, 0],
+    );
     std::process::exit(128 + sig as i32)
 }
 
@@ -291,11 +333,10 @@ extern "C" fn on_signal(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut 
     unsafe {
         let uc = ctx as *mut libc::ucontext_t;
         let raw = &*(info as *const RawSigInfo);
-        // Keep the signal blocked after return until the guest handler runs.
+        // Take no other signal until this one is delivered: the thread's
+        // mask after its handler frame decides what comes next.
         let saved = &mut (*uc).uc_sigmask as *mut libc::sigset_t as *mut u64;
-        if bit(sig) & FAULT_SIGNALS == 0 {
-            *saved |= bit(sig);
-        }
+        *saved |= !FAULT_SIGNALS;
         let t = CURRENT.with(|c| c.get());
         if t.is_null() {
             // Not a guest thread (starting or ending): let another take it.
@@ -310,7 +351,7 @@ extern "C" fn on_signal(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut 
             // A second instance while the first waits (possible only in a
             // mask-update race): back into the kernel's queue.
             if bit(sig) & FAULT_SIGNALS == 0 {
-                requeue(sig, raw);
+                requeue_here(sig, raw);
             }
         } else {
             *t.infos[sig].get() = *raw;

@@ -324,6 +324,11 @@ impl Process {
         } else {
             0
         };
+        // A signal taken before the call: the guest sees it first.
+        if self.interp.interrupt.load(Ordering::Acquire) != 0 {
+            self.restart_syscall(kind, orig_ax, arg6);
+            return;
+        }
         self.sig.skip_restart = false;
         self.syscall(kind);
         let ret = match self.cpu.mode {
@@ -331,13 +336,19 @@ impl Process {
             Mode::Bits64 => self.cpu.gpr[0] as i64,
         };
         if ret == -crate::safe_syscall::ERESTARTSYS && !self.sig.skip_restart {
-            self.cpu.gpr[0] = orig_ax;
-            self.cpu.rip = self.cpu.rip.wrapping_sub(2) & self.cpu.addr_mask();
-            if kind == SyscallKind::Sysenter
-                && x86run_cpu::mem::read_u16(self.cpu.rip).ok() == Some(0x80cd)
-            {
-                self.cpu.gpr[5] = arg6;
-            }
+            self.restart_syscall(kind, orig_ax, arg6);
+        }
+    }
+
+    /// Points the guest back at its system call instruction, to run it
+    /// again once the signal that came first is delivered.
+    fn restart_syscall(&mut self, kind: SyscallKind, orig_ax: u64, arg6: u64) {
+        self.cpu.gpr[0] = orig_ax;
+        self.cpu.rip = self.cpu.rip.wrapping_sub(2) & self.cpu.addr_mask();
+        if kind == SyscallKind::Sysenter
+            && x86run_cpu::mem::read_u16(self.cpu.rip).ok() == Some(0x80cd)
+        {
+            self.cpu.gpr[5] = arg6;
         }
     }
 
@@ -355,10 +366,20 @@ impl Process {
 fn guard_below_stack(lo: u64) {
     const GAP: u64 = 1 << 20;
     if lo > GAP {
-        let flags = libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE | libc::MAP_FIXED_NOREPLACE;
+        let flags = libc::MAP_PRIVATE
+            | libc::MAP_ANONYMOUS
+            | libc::MAP_NORESERVE
+            | libc::MAP_FIXED_NOREPLACE;
         crate::host::syscall6(
             libc::SYS_mmap as u64,
-            [lo - GAP, GAP, libc::PROT_NONE as u64, flags as u64, u64::MAX, 0],
+            [
+                lo - GAP,
+                GAP,
+                libc::PROT_NONE as u64,
+                flags as u64,
+                u64::MAX,
+                0,
+            ],
         );
     }
 }

@@ -264,31 +264,54 @@ impl ThreadSignals {
         }
     }
 
-    /// The host mask this thread must have: its guest mask, plus signals
-    /// taken and not yet delivered.
+    /// Signals taken for this thread that still wait for delivery (held
+    /// fault signals the guest blocks wait elsewhere: the host cannot
+    /// block them).
+    fn waiting(&self) -> u64 {
+        self.ctl.held() & !(self.mask & FAULT_SIGNALS)
+    }
+
+    /// Gives the host the mask this thread must have: the guest's, or
+    /// everything while a taken signal waits for delivery, so that the
+    /// kernel hands over one signal at a time, as it delivers them (the
+    /// mask after each handler frame decides which comes next, and
+    /// real-time signals keep their order in the kernel's queues).
     pub fn sync_host_mask(&self) {
         loop {
             let held = self.ctl.held();
-            hostsig::set_mask(self.mask | held);
+            let waiting = self.waiting();
+            hostsig::set_mask(if waiting != 0 { !0 } else { self.mask });
             if self.ctl.held() == held {
                 break;
             }
         }
-        if self.ctl.held() & !self.mask != 0 {
+        if self.waiting() != 0 {
             self.ctl.poke();
         }
     }
 
     /// A sigprocmask operation on the guest mask (mirrored on the host).
+    /// A signal taken before the host mask changed is older than the call:
+    /// the call fails with -ERESTARTSYS (nothing changed), the signal is
+    /// delivered and the call made again, as if it had come just before.
     pub fn set_mask(&mut self, how: i32, set: Option<u64>) -> Result<u64, i64> {
         let old = self.mask;
         if let Some(s) = set {
-            self.mask = match how {
+            let new = match how {
                 libc::SIG_BLOCK => old | s,
                 libc::SIG_UNBLOCK => old & !s,
                 libc::SIG_SETMASK => s,
                 _ => return Err(EINVAL),
             } & !UNBLOCKABLE;
+            if self.waiting() == 0 {
+                hostsig::set_mask(old | new);
+            }
+            if self.waiting() != 0 {
+                self.sync_host_mask();
+                self.ctl.poke();
+                return Err(-crate::safe_syscall::ERESTARTSYS);
+            }
+            self.mask = new;
             self.sync_host_mask();
         }
         Ok(old)

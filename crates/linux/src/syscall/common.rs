@@ -275,7 +275,11 @@ pub fn execve(p: &mut Process, a: &[u64; 6]) -> i64 {
     let is_guest = std::fs::read(&prog_s)
         .ok()
         .is_some_and(|d| crate::loader::guest_mode(&prog_s, &d).is_ok());
-    let seccomp_fd = if is_guest { crate::seccomp::export_fd() } else { None };
+    let seccomp_fd = if is_guest {
+        crate::seccomp::export_fd()
+    } else {
+        None
+    };
     let (exe, args): (Vec<u8>, Vec<Vec<u8>>) = if is_guest {
         let mut v: Vec<Vec<u8>> = vec![b"x86run".to_vec()];
         if let Some(fd) = seccomp_fd {
