@@ -82,7 +82,11 @@ fn same_i386(argv: &[&str], stdin: Option<&[u8]>) -> String {
     native.arg(&root).args(argv);
     let mut emu = Command::new(env!("CARGO_BIN_EXE_x86run"));
     // Extra x86run options (e.g. `--backend translate`), as for programs.rs.
-    emu.args(std::env::var("X86RUN_TEST_FLAGS").unwrap_or_default().split_whitespace());
+    emu.args(
+        std::env::var("X86RUN_TEST_FLAGS")
+            .unwrap_or_default()
+            .split_whitespace(),
+    );
     // chroot starts in the new root: so does the guest.
     emu.arg("-L").arg(&root).args(argv).current_dir(&root);
     compare(argv, run(native, stdin), run(emu, stdin))

@@ -129,7 +129,10 @@ impl F80 {
     /// Exact conversion of a finite non-zero value (no rounding needed).
     pub fn from_unp(u: Unp) -> F80 {
         if (-16382..=16383).contains(&u.exp) {
-            return F80 { se: ((u.sign as u16) << 15) | (u.exp + 16383) as u16, m: u.sig };
+            return F80 {
+                se: ((u.sign as u16) << 15) | (u.exp + 16383) as u16,
+                m: u.sig,
+            };
         }
         F80::from_packed(round_unp(u, &super::round::F80, &Ctl::NEAREST))
     }

@@ -217,7 +217,9 @@ impl Process {
             let shown: Vec<String> = args.iter().map(|a| format!("{a:#x}")).collect();
             // The translation back end's row says how the call was served.
             let how = match (abi, entry.map(|e| e.action)) {
-                (Abi::I386, Some(Action::Pass)) if self.backend == crate::process::Backend::Translate => {
+                (Abi::I386, Some(Action::Pass))
+                    if self.backend == crate::process::Backend::Translate =>
+                {
                     translate::strace_note(nr)
                 }
                 _ => "",

@@ -171,6 +171,10 @@ fn run_cmd(cmd: &mut Command, inv: &Invocation) -> Outcome {
         });
     }
     let start = Instant::now();
+    #[expect(
+        clippy::zombie_processes,
+        reason = "the loop below waits for it on every path"
+    )]
     let mut child = cmd
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {:?}: {e}", cmd.get_program()));
@@ -204,6 +208,7 @@ fn run_cmd(cmd: &mut Command, inv: &Invocation) -> Outcome {
         match child.try_wait().expect("wait failed") {
             Some(st) => end = Some(End::from_status(st)),
             None if Instant::now() >= deadline => {
+                // SAFETY: kill(2) on the child's own process group.
                 unsafe { libc::kill(-pgid, libc::SIGKILL) };
                 let _ = child.wait();
                 end = Some(End::TimedOut);
@@ -224,6 +229,7 @@ fn run_cmd(cmd: &mut Command, inv: &Invocation) -> Outcome {
             Ok((1, v)) => stdout = Some(v),
             Ok((_, v)) => stderr = Some(v),
             Err(_) if !killed => {
+                // SAFETY: kill(2) on the child's own process group.
                 unsafe { libc::kill(-pgid, libc::SIGKILL) };
                 killed = true;
                 grace = Instant::now() + Duration::from_secs(5);
@@ -272,9 +278,10 @@ pub fn diff(native: &[u8], emulated: &[u8]) -> String {
     let from = first.saturating_sub(3);
     for (label, lines) in [("native", &a), ("x86run", &b)] {
         let _ = writeln!(s, "--- {label}:");
-        for i in from..(first + 4).min(lines.len()) {
+        let upto = (first + 4).min(lines.len());
+        for (i, line) in lines.iter().enumerate().take(upto).skip(from) {
             let mark = if i == first { '>' } else { ' ' };
-            let text = String::from_utf8_lossy(lines[i]);
+            let text = String::from_utf8_lossy(line);
             let _ = writeln!(
                 s,
                 "{mark}{:5}: {}",
