@@ -316,6 +316,60 @@ print(struct.pack("<d", 1/3).hex(), struct.unpack("<f", b"\x00\x00\xc0\x7f"), su
 }
 
 #[test]
+fn python3_threads_signals_subprocess() {
+    same_i386(
+        &[
+            "/usr/bin/python3",
+            "-c",
+            r#"
+import threading, signal, subprocess, concurrent.futures, time, queue, os
+# many threads sharing a lock and a queue
+lock = threading.Lock(); total = [0]; q = queue.Queue()
+def work(n):
+    s = sum(i * i for i in range(n))
+    with lock:
+        total[0] += s
+    q.put(n)
+ts = [threading.Thread(target=work, args=(1000 + k,)) for k in range(32)]
+[t.start() for t in ts]; [t.join() for t in ts]
+print("threads", total[0], sorted(q.get() for _ in range(32))[:3], threading.active_count())
+# condition variable ping-pong
+cv = threading.Condition(); state = {"turn": 0, "log": []}
+def player(me):
+    for _ in range(20):
+        with cv:
+            cv.wait_for(lambda: state["turn"] == me)
+            state["log"].append(me); state["turn"] = 1 - me; cv.notify_all()
+ps = [threading.Thread(target=player, args=(m,)) for m in (0, 1)]
+[p.start() for p in ps]; [p.join() for p in ps]
+print("pingpong", "".join(map(str, state["log"]))[:12], len(state["log"]))
+# signal handlers: alarm and setitimer interrupting a sleep
+got = []
+signal.signal(signal.SIGALRM, lambda s, f: got.append(s))
+signal.alarm(1); time.sleep(3); print("alarm", got)
+signal.setitimer(signal.ITIMER_REAL, 0.05, 0.05)
+while len(got) < 5: signal.pause()
+signal.setitimer(signal.ITIMER_REAL, 0); print("itimer", len(got) >= 5)
+signal.signal(signal.SIGUSR1, lambda s, f: got.append("usr1")); os.kill(os.getpid(), signal.SIGUSR1); print("usr1", got[-1])
+# subprocess with pipes
+p = subprocess.run(["/bin/sh", "-c", "tr a-z A-Z; echo done >&2; exit 3"], input=b"hello pipes\n", capture_output=True)
+print("subprocess", p.stdout, p.stderr, p.returncode)
+with subprocess.Popen(["/bin/cat"], stdin=subprocess.PIPE, stdout=subprocess.PIPE) as c:
+    out, _ = c.communicate(b"x" * 100000)
+print("popen", len(out))
+# concurrent.futures: threads and processes
+with concurrent.futures.ThreadPoolExecutor(8) as ex:
+    print("pool", sum(ex.map(lambda n: n * n, range(1000))))
+with concurrent.futures.ProcessPoolExecutor(2) as ex:
+    print("procs", list(ex.map(abs, [-1, -2, 3])))
+
+"#,
+        ],
+        None,
+    );
+}
+
+#[test]
 fn lua_program() {
     same_i386(
         &["/usr/bin/lua5.4", "-e", "local t = {} for i = 1, 1000 do t[i] = i * i % 97 end table.sort(t) print(t[1], t[500], t[1000], #t, string.format('%x', 48879), math.maxinteger)"],
