@@ -37,6 +37,23 @@ fn host_mmap(addr: u64, len: u64, prot: i32, flags: i32, fd: i32, off: u64) -> i
     )
 }
 
+/// The huge-page size a mapping must be aligned to: MAP_HUGETLB (with its
+/// encoded size, default 2 MiB), or a file on hugetlbfs (its block size).
+fn huge_page_size(flags: i32, fd: i32) -> Option<u64> {
+    const HUGETLBFS_MAGIC: u64 = 0x9584_58f6;
+    if flags & libc::MAP_HUGETLB != 0 {
+        let shift = (flags >> libc::MAP_HUGE_SHIFT) & 0x3f;
+        return Some(if shift != 0 { 1 << shift } else { 2 << 20 });
+    }
+    if fd < 0 || flags & libc::MAP_ANONYMOUS != 0 {
+        return None;
+    }
+    // struct statfs: f_type, then f_bsize, as 64-bit words.
+    let mut buf = [0u64; 16];
+    let r = syscall6(libc::SYS_fstatfs as u64, [fd as u64, buf.as_mut_ptr() as u64, 0, 0, 0, 0]);
+    (r == 0 && buf[0] & 0xffff_ffff == HUGETLBFS_MAGIC && buf[1].is_power_of_two()).then_some(buf[1])
+}
+
 /// A few random bits from the kernel (for address-space randomisation).
 pub fn random_u64() -> u64 {
     let mut v = 0u64;
@@ -168,23 +185,31 @@ impl AddressSpace {
 
     /// Finds a free range of `len` bytes, top-down below the mmap base.
     fn find_free(&self, len: u64) -> Option<u64> {
+        self.find_free_aligned(len, PAGE)
+    }
+
+    /// Finds a free range of `len` bytes starting at a multiple of `align`
+    /// (a power of two), top-down below the mmap base, else bottom-up above it.
+    fn find_free_aligned(&self, len: u64, align: u64) -> Option<u64> {
+        let down = |v: u64| v & !(align - 1);
+        let up = |v: u64| v.checked_add(align - 1).map(|x| x & !(align - 1));
         let mut top = self.mmap_base;
         for (&s, &e) in self.regions.range(..self.mmap_base).rev() {
-            if e <= top && top - e >= len {
-                return Some(top - len);
+            if e <= top && top >= len && down(top - len) >= e {
+                return Some(down(top - len));
             }
             top = top.min(s);
         }
-        if top >= LOW + len {
-            return Some(top - len);
+        if top >= LOW + len && down(top - len) >= LOW {
+            return Some(down(top - len));
         }
         // Nothing below the base: search above it, bottom-up.
-        let mut at = self.mmap_base;
+        let mut at = up(self.mmap_base)?;
         for (&s, &e) in self.regions.range(self.mmap_base..) {
             if s >= at + len {
                 return Some(at);
             }
-            at = at.max(e);
+            at = up(at.max(e))?;
         }
         (at + len <= TOP32).then_some(at)
     }
@@ -213,6 +238,11 @@ impl AddressSpace {
         if !self.low4g {
             return host_mmap(addr, len, prot, flags, fd, off);
         }
+        // Huge-page mappings are placed and sized in whole huge pages.
+        let align = huge_page_size(flags, fd).unwrap_or(PAGE);
+        let Some(len) = len.checked_add(align - 1).map(|l| l & !(align - 1)) else {
+            return ENOMEM;
+        };
         let fixed = flags & libc::MAP_FIXED != 0;
         let noreplace = flags & libc::MAP_FIXED_NOREPLACE != 0;
         let host_flags = (flags
@@ -231,10 +261,10 @@ impl AddressSpace {
             addr
         } else {
             let hint = page_down(addr);
-            if hint != 0 && self.is_free(hint, hint.saturating_add(len)) {
+            if hint != 0 && hint & (align - 1) == 0 && self.is_free(hint, hint.saturating_add(len)) {
                 hint
             } else {
-                match self.find_free(len) {
+                match self.find_free_aligned(len, align) {
                     Some(a) => a,
                     None => return ENOMEM,
                 }
