@@ -84,9 +84,16 @@ int main(void)
      * the stop). SIGCHLD stays blocked: what is pending tells. */
     for (int nocldstop = 0; nocldstop < 2; nocldstop++) {
         install(nocldstop ? SA_NOCLDSTOP : 0);
+        /* The child waits on a pipe after it is continued, so that the
+         * parent sees the continue before the exit (no race). */
+        int go[2];
+        if (pipe(go) != 0)
+            return 1;
         pid = fork();
         if (pid == 0) {
+            char c;
             raise(SIGSTOP);
+            read(go[0], &c, 1);
             _exit(7);
         }
         int st;
@@ -98,6 +105,9 @@ int main(void)
         kill(pid, SIGCONT);
         waitpid(pid, &st, WCONTINUED);
         int was_continued = WIFCONTINUED(st);
+        write(go[1], "x", 1);
+        close(go[0]);
+        close(go[1]);
         waitpid(pid, &st, 0);
         siginfo_t si;
         struct timespec zero = {0, 0};
