@@ -15,8 +15,17 @@ const PAGE: u64 = 4096;
 /// Pages x86run made read-only because they hold decoded code.
 static PROTECTED: Mutex<BTreeSet<u64>> = Mutex::new(BTreeSet::new());
 
+/// Code pages found not writable (probed once: each probe of such a page
+/// is a host fault, and a host signal handler round trip in a guest thread
+/// can take a process-directed signal meant for another thread).
+static READ_ONLY: Mutex<BTreeSet<u64>> = Mutex::new(BTreeSet::new());
+
 fn protected() -> std::sync::MutexGuard<'static, BTreeSet<u64>> {
     PROTECTED.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn read_only() -> std::sync::MutexGuard<'static, BTreeSet<u64>> {
+    READ_ONLY.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 fn host_mprotect(page: u64, prot: i32) -> bool {
@@ -29,15 +38,18 @@ fn host_mprotect(page: u64, prot: i32) -> bool {
 /// that the guest could write.
 pub fn note_decoded(start: u64, end: u64) {
     let mut set = protected();
+    let mut ro = read_only();
     let mut page = start & !(PAGE - 1);
     while page < end {
-        if !set.contains(&page) {
+        if !set.contains(&page) && !ro.contains(&page) {
             // Writable? A locked compare-exchange of a byte with itself
             // writes without changing anything, and faults if it cannot.
             let writable = mem::read_u8(page)
                 .and_then(|v| mem::cas_u8(page, v as u64, v as u64))
                 .is_ok();
-            if writable && host_mprotect(page, libc::PROT_READ | libc::PROT_EXEC) {
+            if !writable {
+                ro.insert(page);
+            } else if host_mprotect(page, libc::PROT_READ | libc::PROT_EXEC) {
                 set.insert(page);
             }
         }
@@ -61,9 +73,10 @@ pub fn on_write_fault(addr: u64) -> Option<u64> {
 /// The guest changed or unmapped [start, end) itself: x86run no longer
 /// holds any of those pages protected.
 pub fn forget(start: u64, end: u64) {
-    let mut set = protected();
-    if !set.is_empty() {
-        set.retain(|&p| p + PAGE <= start || p >= end);
+    for mut set in [protected(), read_only()] {
+        if !set.is_empty() {
+            set.retain(|&p| p + PAGE <= start || p >= end);
+        }
     }
 }
 

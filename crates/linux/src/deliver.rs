@@ -74,7 +74,7 @@ impl Process {
         if bit(sig) & FAULT_SIGNALS != 0 {
             die_with_signal(sig as i32);
         }
-        hostsig::requeue(sig, &info.0);
+        hostsig::requeue_here(sig, &info.0);
     }
 
     /// Sets up a handler frame for `sig`.

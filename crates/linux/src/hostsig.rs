@@ -18,7 +18,7 @@
 
 use crate::host::syscall6;
 use std::cell::{Cell, UnsafeCell};
-use std::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicPtr, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// Bytes of a siginfo (both ABIs).
@@ -48,6 +48,8 @@ pub struct ThreadCtl {
     infos: [UnsafeCell<RawSigInfo>; 65],
     /// Host thread id.
     pub tid: AtomicI32,
+    /// The thread's guest signal mask, for the other threads' handlers.
+    pub mask: AtomicU64,
 }
 
 // SAFETY: `infos[sig]` is written only by a signal handler running on the
@@ -64,6 +66,7 @@ impl ThreadCtl {
             held: AtomicU64::new(0),
             infos: std::array::from_fn(|_| UnsafeCell::new([0; SIGINFO_SIZE])),
             tid: AtomicI32::new(gettid()),
+            mask: AtomicU64::new(0),
         })
     }
 
@@ -95,6 +98,31 @@ impl ThreadCtl {
     pub fn poke(&self) {
         self.interrupt.store(1, Ordering::Release);
     }
+}
+
+/// The record of the thread group leader (the guest's initial thread)
+/// while it runs.
+static LEADER: AtomicPtr<ThreadCtl> = AtomicPtr::new(std::ptr::null_mut());
+
+/// Records (or with None, forgets) the thread group leader's record; the
+/// caller keeps it alive until it forgets it.
+pub fn set_leader(ctl: Option<&Arc<ThreadCtl>>) {
+    let p = ctl.map_or(std::ptr::null_mut(), |c| Arc::as_ptr(c) as *mut ThreadCtl);
+    LEADER.store(p, Ordering::Release);
+}
+
+/// Whether a process-wide signal taken by another thread should go to the
+/// leader instead. Linux offers kill() and SIGALRM to the leader first and
+/// programs rely on it (Python runs its handlers in the main thread and
+/// waits there in pause() or sleep()); another thread takes such a signal
+/// only in the short time before the woken leader runs — a window x86run's
+/// own faults and handler returns in guest threads would widen.
+fn for_leader(sig: usize, info: &RawSigInfo) -> bool {
+    let code = i32::from_le_bytes([info[8], info[9], info[10], info[11]]);
+    const SI_USER: i32 = 0;
+    const SI_KERNEL: i32 = 0x80;
+    (code == SI_USER && sig != libc::SIGPIPE as usize && sig != libc::SIGXFSZ as usize)
+        || (code == SI_KERNEL && sig == libc::SIGALRM as usize)
 }
 
 thread_local! {
@@ -166,24 +194,25 @@ pub fn kernel_pending() -> u64 {
     set
 }
 
-/// Puts a taken signal back into the host kernel's queue, with its
-/// siginfo (allowed for a process's own threads): to this thread when it
-/// was sent to it (tgkill, tkill), to the process otherwise, so that
-/// another thread that does not block it can take it (as the kernel's
-/// retarget_shared_pending does when a thread blocks a signal meant for the
-/// whole process). A thread-directed sigqueue cannot be told from a
-/// process-directed one and goes to the process.
+/// Puts a taken signal back into the host kernel's queue with its siginfo:
+/// to this thread when it was sent to it (tgkill, tkill), to the process
+/// otherwise, so that another thread that does not block it can take it
+/// (as the kernel's retarget_shared_pending does when a thread blocks a
+/// signal meant for the whole process). A thread-directed sigqueue cannot
+/// be told from a process-directed one and goes to the process.
 pub fn requeue(sig: usize, info: &RawSigInfo) -> i64 {
     const SI_TKILL: i32 = -6;
-    let code = i32::from_le_bytes([info[8], info[9], info[10], info[11]]);
-    if code == SI_TKILL {
+    if code_of(info) == SI_TKILL {
         requeue_here(sig, info)
     } else {
-        syscall6(
-            libc::SYS_rt_sigqueueinfo as u64,
-            [getpid() as u64, sig as u64, info.as_ptr() as u64, 0, 0, 0],
-        )
+        send_forwarded(None, sig, info)
     }
+}
+
+/// Puts a taken signal back into the host kernel's queue for the process
+/// (a thread that ends hands its signals on).
+pub fn requeue_to_process(sig: usize, info: &RawSigInfo) -> i64 {
+    send_forwarded(None, sig, info)
 }
 
 /// Puts a taken signal back into the host kernel's queue for this thread.
@@ -199,6 +228,110 @@ pub fn requeue_here(sig: usize, info: &RawSigInfo) -> i64 {
             0,
         ],
     )
+}
+
+fn code_of(info: &RawSigInfo) -> i32 {
+    i32::from_le_bytes([info[8], info[9], info[10], info[11]])
+}
+
+/// The si_code of a carrier: a signal x86run sends on to another thread
+/// or the process on behalf of the original sender. The kernel lets a
+/// thread send a non-negative si_code (kill's, the kernel's own) only to
+/// itself, so the original siginfo waits in a slot and the carrier names
+/// the slot; the receiving handler puts the original back.
+const FORWARD_CODE: i32 = -0x5852;
+const FORWARD_SLOTS: usize = 256;
+
+struct ForwardSlot {
+    /// 0 free, 1 being filled, 2 full.
+    state: AtomicU32,
+    info: UnsafeCell<RawSigInfo>,
+}
+
+struct ForwardSlots([ForwardSlot; FORWARD_SLOTS]);
+
+// SAFETY: a slot's info is written only by the thread that moved its state
+// from 0 to 1, and read only by the thread that moves it from 2 to 0.
+unsafe impl Sync for ForwardSlots {}
+
+static FORWARD: ForwardSlots = ForwardSlots(
+    [const {
+        ForwardSlot {
+            state: AtomicU32::new(0),
+            info: UnsafeCell::new([0; SIGINFO_SIZE]),
+        }
+    }; FORWARD_SLOTS],
+);
+static FORWARD_NEXT: AtomicU32 = AtomicU32::new(0);
+
+/// Sends `sig` with siginfo `info` to thread `tid`, or to the process,
+/// as if from the original sender. Returns 0 or -errno.
+fn send_forwarded(tid: Option<i32>, sig: usize, info: &RawSigInfo) -> i64 {
+    let direct =
+        code_of(info) < 0 || gettid() == getpid() && tid.is_none() || tid == Some(gettid());
+    let send = |i: &RawSigInfo| match tid {
+        Some(t) => syscall6(
+            libc::SYS_rt_tgsigqueueinfo as u64,
+            [
+                getpid() as u64,
+                t as u64,
+                sig as u64,
+                i.as_ptr() as u64,
+                0,
+                0,
+            ],
+        ),
+        None => syscall6(
+            libc::SYS_rt_sigqueueinfo as u64,
+            [getpid() as u64, sig as u64, i.as_ptr() as u64, 0, 0, 0],
+        ),
+    };
+    if direct {
+        return send(info);
+    }
+    for _ in 0..FORWARD_SLOTS {
+        let k = FORWARD_NEXT.fetch_add(1, Ordering::Relaxed) as usize % FORWARD_SLOTS;
+        let slot = &FORWARD.0[k];
+        if slot
+            .state
+            .compare_exchange(0, 1, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            continue;
+        }
+        // SAFETY: state 1 makes this thread the slot's only writer.
+        unsafe { *slot.info.get() = *info };
+        slot.state.store(2, Ordering::Release);
+        let mut carrier = [0u8; SIGINFO_SIZE];
+        carrier[0..4].copy_from_slice(&(sig as u32).to_le_bytes());
+        carrier[8..12].copy_from_slice(&FORWARD_CODE.to_le_bytes());
+        carrier[16..20].copy_from_slice(&(getpid() as u32).to_le_bytes());
+        carrier[24..32].copy_from_slice(&(k as u64).to_le_bytes());
+        let r = send(&carrier);
+        if r != 0 {
+            slot.state.store(0, Ordering::Release);
+        }
+        return r;
+    }
+    -(libc::EAGAIN as i64)
+}
+
+/// The original siginfo of a carrier sent by `send_forwarded`.
+fn unwrap_forwarded(info: &RawSigInfo) -> Option<RawSigInfo> {
+    if code_of(info) != FORWARD_CODE
+        || u32::from_le_bytes([info[16], info[17], info[18], info[19]]) != getpid() as u32
+    {
+        return None;
+    }
+    let k = u64::from_le_bytes(info[24..32].try_into().ok()?) as usize;
+    let slot = FORWARD.0.get(k)?;
+    if slot.state.load(Ordering::Acquire) != 2 {
+        return None;
+    }
+    // SAFETY: state 2: the writer is done; we free the slot after copying.
+    let orig = unsafe { *slot.info.get() };
+    slot.state.store(0, Ordering::Release);
+    Some(orig)
 }
 
 /// Host disposition for a guest signal.
@@ -332,18 +465,25 @@ extern "C" fn on_signal(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut 
     // and touch only the current thread's record (see ThreadCtl).
     unsafe {
         let uc = ctx as *mut libc::ucontext_t;
-        let raw = &*(info as *const RawSigInfo);
+        let forwarded = unwrap_forwarded(&*(info as *const RawSigInfo));
+        let raw = forwarded.as_ref().unwrap_or(&*(info as *const RawSigInfo));
+        let t = CURRENT.with(|c| c.get());
+        let leader = LEADER.load(Ordering::Acquire);
+        if !leader.is_null() && !std::ptr::eq(leader, t) && for_leader(sig, raw) {
+            let l = &*leader;
+            if l.mask.load(Ordering::Acquire) & bit(sig) == 0
+                && send_forwarded(Some(l.tid.load(Ordering::Relaxed)), sig, raw) == 0
+            {
+                return;
+            }
+        }
         // Take no other signal until this one is delivered: the thread's
         // mask after its handler frame decides what comes next.
         let saved = &mut (*uc).uc_sigmask as *mut libc::sigset_t as *mut u64;
         *saved |= !FAULT_SIGNALS;
-        let t = CURRENT.with(|c| c.get());
         if t.is_null() {
             // Not a guest thread (starting or ending): let another take it.
-            syscall6(
-                libc::SYS_rt_sigqueueinfo as u64,
-                [getpid() as u64, sig as u64, raw.as_ptr() as u64, 0, 0, 0],
-            );
+            send_forwarded(None, sig, raw);
             return;
         }
         let t = &*t;

@@ -216,6 +216,8 @@ impl Process {
             path_scratch,
         );
         p.interp.interrupt = interrupt;
+        p.sig.ctl.mask.store(p.sig.mask, Ordering::Release);
+        crate::hostsig::set_leader(Some(&p.sig.ctl));
         Ok(p)
     }
 

@@ -277,6 +277,7 @@ impl ThreadSignals {
     /// mask after each handler frame decides which comes next, and
     /// real-time signals keep their order in the kernel's queues).
     pub fn sync_host_mask(&self) {
+        self.ctl.mask.store(self.mask, Ordering::Release);
         loop {
             let held = self.ctl.held();
             let waiting = self.waiting();

@@ -200,20 +200,13 @@ impl Process {
         // Signals taken but not delivered go to the other threads.
         for sig in 1..=64 {
             if let Some(info) = self.sig.ctl.take(sig) {
-                crate::host::syscall6(
-                    libc::SYS_rt_sigqueueinfo as u64,
-                    [
-                        hostsig::getpid() as u64,
-                        sig as u64,
-                        info.as_ptr() as u64,
-                        0,
-                        0,
-                        0,
-                    ],
-                );
+                hostsig::requeue_to_process(sig, &info);
             }
         }
         hostsig::detach();
+        if hostsig::gettid() == hostsig::getpid() {
+            hostsig::set_leader(None);
+        }
         self.shared.threads.remove(&self.sig.ctl);
         crate::seccomp::thread_exit();
         let tid = hostsig::gettid() as u32;

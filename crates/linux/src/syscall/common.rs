@@ -158,6 +158,7 @@ pub fn do_clone(p: &mut Process, flags: u64, stack: u64, ptid: u64, ctid: u64, t
             list.push(me.clone());
         }
         crate::hostsig::attach(&me);
+        crate::hostsig::set_leader(Some(&me));
         me.clear_held();
         p.thread.robust_list = 0;
         p.thread.clear_child_tid = if flags & CLONE_CHILD_CLEARTID != 0 {
