@@ -85,6 +85,35 @@ __attribute__((noinline)) static long run_int3(void)
     return c;
 }
 
+/* Single-stepping with the trap flag: each instruction after the popf
+ * that sets it traps; the handler clears it in the context after five. */
+static volatile int steps, step_code, step_trapno;
+static void on_step(int sig, siginfo_t *si, void *ctx)
+{
+    ucontext_t *uc = ctx;
+    (void)sig;
+    steps++;
+    step_code = si->si_code;
+    step_trapno = (int)uc->uc_mcontext.gregs[REG_TRAPNO];
+    if (steps == 5)
+        uc->uc_mcontext.gregs[REG_EFL] &= ~0x100;
+}
+
+__attribute__((noinline)) static long run_traced(void)
+{
+    long x = 0;
+#ifdef __x86_64__
+    __asm__ volatile("pushfq\n orq $0x100, (%%rsp)\n popfq\n"
+#else
+    __asm__ volatile("pushfl\n orl $0x100, (%%esp)\n popfl\n"
+#endif
+                     "inc %0\n inc %0\n inc %0\n inc %0\n inc %0\n inc %0\n inc %0\n inc %0\n"
+                     : "+r"(x)
+                     :
+                     : "memory", "cc");
+    return x;
+}
+
 /* A handler that clobbers every register it can. */
 static volatile int clobber_hits;
 static void clobber(int sig)
@@ -133,6 +162,13 @@ int main(void)
     r = run_ud2();
     q = run_div(OPAQUE(1), OPAQUE(0));
     printf("again: ax=%ld q=%d\n", r, q);
+
+    /* The trap flag. */
+    sa.sa_sigaction = on_step;
+    sigaction(SIGTRAP, &sa, NULL);
+    long traced = run_traced();
+    printf("single-step: traps=%d code=%d (TRAP_TRACE=%d) trapno=%d result=%ld\n", steps, step_code, TRAP_TRACE,
+           step_trapno, traced);
 
     /* Registers live across an asynchronous handler. */
     signal(SIGUSR1, clobber);

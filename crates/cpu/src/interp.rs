@@ -31,7 +31,8 @@ pub enum Exit {
     /// which runs again.
     CodeWritten { page: u64 },
     /// The interrupt flag was set (a signal is pending, or shared state
-    /// changed); rip is at the next instruction to run.
+    /// changed), or an instruction set the trap flag; rip is at the next
+    /// instruction to run.
     Interrupted,
 }
 
@@ -91,7 +92,7 @@ impl Interpreter {
                 };
                 match (op.run)(&mut ex, op) {
                     Ok(()) => rip = ex.next,
-                    Err(e @ (Exit::Syscall(_) | Exit::Breakpoint)) => {
+                    Err(e @ (Exit::Syscall(_) | Exit::Breakpoint | Exit::Interrupted)) => {
                         cpu.rip = ex.next;
                         return e;
                     }
@@ -134,7 +135,9 @@ impl Interpreter {
             }
         }
         match r {
-            Ok(()) | Err(Exit::Syscall(_)) | Err(Exit::Breakpoint) => cpu.rip = next,
+            Ok(()) | Err(Exit::Syscall(_)) | Err(Exit::Breakpoint) | Err(Exit::Interrupted) => {
+                cpu.rip = next
+            }
             _ => {}
         }
         r

@@ -255,7 +255,13 @@ impl Process {
     /// exit status.
     pub(crate) fn run_until_exit(&mut self) -> i32 {
         loop {
-            match self.interp.run(&mut self.cpu) {
+            let stepping = self.cpu.flags.get() & x86run_cpu::flags::TF != 0;
+            let exit = if stepping {
+                self.single_step()
+            } else {
+                self.interp.run(&mut self.cpu)
+            };
+            match exit {
                 Exit::Syscall(kind) => self.service_syscall(kind),
                 Exit::Fault(mut f) => {
                     // An i386 guest's unmapped pages stay reserved in the
@@ -315,6 +321,29 @@ impl Process {
                 self.handle_interrupt();
             }
         }
+    }
+
+    /// One instruction with the trap flag set, then the debug trap:
+    /// SIGTRAP (TRAP_TRACE) with the address of the next instruction.
+    fn single_step(&mut self) -> Exit {
+        const TRAP_TRACE: i32 = 2;
+        let trap = TrapInfo {
+            trapno: 1,
+            ..Default::default()
+        };
+        match self.interp.step(&mut self.cpu) {
+            Ok(()) | Err(Exit::Interrupted) => {}
+            Err(Exit::Syscall(kind)) => {
+                self.service_syscall(kind);
+                if self.thread.exit.is_some() {
+                    return Exit::Interrupted;
+                }
+            }
+            Err(e) => return e,
+        }
+        let rip = self.cpu.rip;
+        self.force_signal(SigInfo::fault(libc::SIGTRAP, TRAP_TRACE, rip), trap);
+        Exit::Interrupted
     }
 
     /// A guest system call, restarted when a signal arrived before it could

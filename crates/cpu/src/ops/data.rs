@@ -295,6 +295,11 @@ impl Exec<'_> {
                 let m = POPF_MASK & mask(size) as u32;
                 let cur = self.cpu.flags.get();
                 self.cpu.flags.set((cur & !m) | (v & m));
+                if v & m & crate::flags::TF != 0 {
+                    // Single-stepping starts after the next instruction:
+                    // stop here so that the OS layer steps from now on.
+                    return Err(Exit::Interrupted);
+                }
                 Ok(())
             }
         }
