@@ -246,8 +246,13 @@ impl Process {
     /// (the exit syscall), the other threads go on, as in Linux.
     pub fn run(&mut self) -> ! {
         let code = self.run_until_exit();
-        self.exit_thread();
-        crate::host::syscall6(libc::SYS_exit as u64, [code as u64, 0, 0, 0, 0, 0]);
+        let last = self.exit_thread();
+        let nr = if last {
+            libc::SYS_exit_group
+        } else {
+            libc::SYS_exit
+        };
+        crate::host::syscall6(nr as u64, [code as u64, 0, 0, 0, 0, 0]);
         std::process::exit(code)
     }
 

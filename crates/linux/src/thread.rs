@@ -44,8 +44,11 @@ impl ThreadList {
         self.lock().push(t);
     }
 
-    pub fn remove(&self, t: &Arc<ThreadCtl>) {
-        self.lock().retain(|x| !Arc::ptr_eq(x, t));
+    /// Removes a thread; returns how many remain.
+    pub fn remove(&self, t: &Arc<ThreadCtl>) -> usize {
+        let mut l = self.lock();
+        l.retain(|x| !Arc::ptr_eq(x, t));
+        l.len()
     }
 
     /// Asks every thread but `me` to stop at its next safe point.
@@ -167,8 +170,12 @@ fn thread_main(s: Start, tx: std::sync::mpsc::SyncSender<i64>) {
     }
     let _ = tx.send(tid as i64);
     p.sig.sync_host_mask();
-    p.run_until_exit();
-    p.exit_thread();
+    let code = p.run_until_exit();
+    if p.exit_thread() {
+        // The last thread: the process ends with its status (otherwise the
+        // host thread's own exit would decide it).
+        crate::host::syscall6(libc::SYS_exit_group as u64, [code as u64, 0, 0, 0, 0, 0]);
+    }
 }
 
 impl Process {
@@ -195,7 +202,9 @@ impl Process {
     /// Everything a thread does as it ends: it stops taking signals, its
     /// robust futexes are marked dead, its clear_child_tid word zeroed and
     /// woken (what pthread_join waits for).
-    pub(crate) fn exit_thread(&mut self) {
+    /// Returns whether it was the last thread: its exit status is then the
+    /// process's (the caller ends the process with it).
+    pub(crate) fn exit_thread(&mut self) -> bool {
         hostsig::block_all();
         // Signals taken but not delivered go to the other threads.
         for sig in 1..=64 {
@@ -207,7 +216,7 @@ impl Process {
         if hostsig::gettid() == hostsig::getpid() {
             hostsig::set_leader(None);
         }
-        self.shared.threads.remove(&self.sig.ctl);
+        let last = self.shared.threads.remove(&self.sig.ctl) == 0;
         crate::seccomp::thread_exit();
         let tid = hostsig::gettid() as u32;
         if self.thread.robust_list != 0 {
@@ -222,6 +231,7 @@ impl Process {
         if ctid != 0 && mem::write_u32(ctid, 0).is_ok() {
             futex_wake(ctid, 1);
         }
+        last
     }
 }
 

@@ -280,6 +280,7 @@ program_tests! {
     threads_sync => [exits(45)];
     threads_signal => [exits(46)];
     signal_stress => [exits(47)];
+    threads_exit => [exits(48)];
     seccomp_errno => [exits(50)];
     seccomp_trap => [exits(51)];
     seccomp_kill => [Run { args: &[], stdin: None, expect: End::Signal(libc::SIGSYS) }];
