@@ -114,6 +114,41 @@ __attribute__((noinline)) static long run_traced(void)
     return x;
 }
 
+/* SSE and x87 state: a handler that clobbers xmm5, MXCSR and the x87
+ * control word leaves them intact after sigreturn (the frame's fpstate);
+ * one that edits xmm5 in the saved fpstate changes it. */
+static volatile int fp_mode;
+__attribute__((target("sse2"))) static void on_fp(int sig, siginfo_t *si, void *ctx)
+{
+    ucontext_t *uc = ctx;
+    (void)sig;
+    (void)si;
+    unsigned int csr = 0x7f80; /* round toward zero, all masked */
+    unsigned short cw = 0x0c7f;
+    __asm__ volatile("pxor %%xmm5, %%xmm5\n ldmxcsr %0\n fldcw %1\n" : : "m"(csr), "m"(cw) : "xmm5");
+    if (fp_mode == 1) {
+#ifdef __x86_64__
+        unsigned char *fx = (unsigned char *)uc->uc_mcontext.fpregs;
+#else
+        unsigned char *fx = (unsigned char *)uc->uc_mcontext.fpregs + 112; /* past the FSAVE header */
+#endif
+        for (int k = 0; k < 16; k++)
+            fx[160 + 16 * 5 + k] = (unsigned char)(0xa0 + k);
+    }
+}
+
+__attribute__((target("sse2"), noinline)) static void fp_state_round(int mode, unsigned char out[16], unsigned int *csr,
+                                                                    unsigned short *cw)
+{
+    unsigned char in[16];
+    for (int k = 0; k < 16; k++)
+        in[k] = (unsigned char)(k * 7 + 1);
+    fp_mode = mode;
+    __asm__ volatile("movdqu %0, %%xmm5" : : "m"(in) : "xmm5");
+    raise(SIGUSR2);
+    __asm__ volatile("movdqu %%xmm5, %0\n stmxcsr %1\n fnstcw %2\n" : "=m"(*(unsigned char(*)[16])out), "=m"(*csr), "=m"(*cw));
+}
+
 /* A handler that clobbers every register it can. */
 static volatile int clobber_hits;
 static void clobber(int sig)
@@ -162,6 +197,21 @@ int main(void)
     r = run_ud2();
     q = run_div(OPAQUE(1), OPAQUE(0));
     printf("again: ax=%ld q=%d\n", r, q);
+
+    /* FP/SSE state across handlers. */
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
+    sa.sa_sigaction = on_fp;
+    sigaction(SIGUSR2, &sa, NULL);
+    for (int mode = 0; mode < 2; mode++) {
+        unsigned char out[16];
+        unsigned int csr;
+        unsigned short cw;
+        fp_state_round(mode, out, &csr, &cw);
+        printf("fp state (%s): xmm5=", mode ? "edited" : "kept");
+        for (int k = 0; k < 16; k++)
+            printf("%02x", out[k]);
+        printf(" mxcsr=%04x cw=%04x\n", csr, cw);
+    }
 
     /* The trap flag. */
     sa.sa_sigaction = on_step;

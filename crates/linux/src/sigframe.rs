@@ -12,6 +12,7 @@ use crate::signals::{
 };
 use std::mem::{offset_of, size_of};
 use x86run_cpu::fp::f80::F80;
+use x86run_cpu::fpimage;
 use x86run_cpu::mem;
 use x86run_cpu::state::{CpuState, Mode, CS, DS, ES, FS, GS, SS};
 use x86run_cpu::x87state::X87;
@@ -272,8 +273,6 @@ const ENTRY_CLEAR: u32 = 0x1_0500;
 const USER32_CS: u16 = 0x23;
 const USER_DS: u16 = 0x2b;
 const USER_CS: u16 = 0x33;
-/// MXCSR bits FXRSTOR accepts (as the interpreter's).
-const MXCSR_MASK: u32 = 0xffff;
 /// FXSAVE size; the FSAVE header an i386 frame puts before it.
 const FX_SIZE: u64 = 512;
 const FSAVE_HEADER: u64 = 112;
@@ -340,65 +339,16 @@ fn place(cpu: &CpuState, d: &Delivery, frame_size: u64) -> Result<(u64, u64), Ba
 /// The FXSAVE image of the guest's x87/SSE state (64-bit format, as the
 /// kernel's fxsave64).
 fn fxsave_image(cpu: &CpuState) -> [u8; 512] {
-    let x = &cpu.x87;
-    let mut img = [0u8; 512];
-    img[0..2].copy_from_slice(&x.cw.to_le_bytes());
-    img[2..4].copy_from_slice(&x.status().to_le_bytes());
-    img[4] = x.valid;
-    if x.fop != x86run_cpu::x87state::FOP_FROM_FIP {
-        img[6..8].copy_from_slice(&x.fop.to_le_bytes());
-    }
-    img[8..16].copy_from_slice(&x.fip.to_le_bytes());
-    img[16..24].copy_from_slice(&x.fdp.to_le_bytes());
-    img[24..28].copy_from_slice(&cpu.mxcsr.to_le_bytes());
-    img[28..32].copy_from_slice(&MXCSR_MASK.to_le_bytes());
-    for k in 0..8 {
-        img[32 + 16 * k..42 + 16 * k].copy_from_slice(&x.st(k as u32).to_bytes());
-    }
-    let n = if cpu.mode == Mode::Bits64 { 16 } else { 8 };
-    for k in 0..n {
-        img[160 + 16 * k..176 + 16 * k].copy_from_slice(&cpu.xmm[k].to_le_bytes());
-    }
-    img
+    fpimage::fxsave_image(cpu, true)
 }
 
-/// Loads an FXSAVE image (fxrstor64); `x87` false keeps the x87 part (an
-/// i386 frame's x87 state comes from its FSAVE header).
-fn fxrstor_image(cpu: &mut CpuState, img: &[u8; 512], x87: bool) -> Result<(), BadFrame> {
-    let w = |k: usize| u16::from_le_bytes([img[k], img[k + 1]]);
-    let d = |k: usize| u32::from_le_bytes([img[k], img[k + 1], img[k + 2], img[k + 3]]);
-    let q = |k: usize| d(k) as u64 | ((d(k + 4) as u64) << 32);
-    let mxcsr = d(24);
-    if mxcsr & !MXCSR_MASK != 0 {
-        return Err(BadFrame);
+/// Loads an FXSAVE image (fxrstor64); a reserved MXCSR bit is a bad frame.
+fn fxrstor_image(cpu: &mut CpuState, img: &[u8; 512]) -> Result<(), BadFrame> {
+    if fpimage::load_fxsave_image(cpu, img, true) {
+        Ok(())
+    } else {
+        Err(BadFrame)
     }
-    cpu.mxcsr = mxcsr;
-    if x87 {
-        let x = &mut cpu.x87;
-        x.cw = fix_cw(w(0));
-        x.set_status(w(2));
-        x.valid = img[4];
-        x.fop = w(6) & 0x7ff;
-        x.fip = q(8);
-        x.fdp = q(16);
-        for k in 0..8 {
-            let p = x.phys(k as u32);
-            x.regs[p] = F80::from_bytes(&img[32 + 16 * k..]);
-        }
-        x.update_es();
-    }
-    let n = if cpu.mode == Mode::Bits64 { 16 } else { 8 };
-    for k in 0..n {
-        let mut b = [0u8; 16];
-        b.copy_from_slice(&img[160 + 16 * k..176 + 16 * k]);
-        cpu.xmm[k] = u128::from_le_bytes(b);
-    }
-    Ok(())
-}
-
-/// The control-word bits the FPU keeps (reserved bit 6 reads as one).
-fn fix_cw(v: u16) -> u16 {
-    (v & 0x1f3f) | 0x40
 }
 
 /// The i386 fpstate: the kernel's convert_from_fxsr header and the image.
@@ -426,9 +376,9 @@ fn fpstate32(cpu: &CpuState) -> FpState32 {
 /// Restores the i386 fpstate: x87 from the header (convert_to_fxsr), SSE
 /// from the image.
 fn restore_fpstate32(cpu: &mut CpuState, f: &FpState32) -> Result<(), BadFrame> {
-    fxrstor_image(cpu, &f.fx, false)?;
+    fxrstor_image(cpu, &f.fx)?;
     let x = &mut cpu.x87;
-    x.cw = fix_cw(f.cw as u16);
+    x.cw = fpimage::fix_cw(f.cw as u16);
     x.set_status(f.sw as u16);
     x.set_tag_word(f.tag as u16);
     x.fop = ((f.cssel >> 16) & 0x7ff) as u16;
@@ -696,7 +646,7 @@ fn rt_sigreturn64(cpu: &mut CpuState) -> Result<Restored, BadFrame> {
     if sc.fpstate != 0 {
         let mut img = [0u8; 512];
         mem::read_bytes(sc.fpstate, &mut img)?;
-        fxrstor_image(cpu, &img, true)?;
+        fxrstor_image(cpu, &img)?;
     } else {
         reset_fpu(cpu);
     }
