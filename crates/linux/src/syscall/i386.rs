@@ -33,6 +33,8 @@ pub fn action(name: &str) -> Option<Action> {
         "rt_sigreturn" => Emulate(common::rt_sigreturn),
         "rt_sigsuspend" => Emulate(common::rt_sigsuspend),
         "sigsuspend" => Emulate(|p, a| common::sigsuspend_with(p, a[2] & 0xffff_ffff)),
+        "sgetmask" => Emulate(|p, _| p.sig.mask as u32 as i32 as i64),
+        "ssetmask" => Emulate(ssetmask),
         "exit" => Emulate(crate::thread::exit),
         "ppoll" => Emulate(|p, a| common::masked_wait(p, Abi::I386, "ppoll", a)),
         "pselect6" => Emulate(|p, a| common::masked_wait(p, Abi::I386, "pselect6", a)),
@@ -188,6 +190,15 @@ fn sigprocmask(p: &mut Process, a: &[u64; 6]) -> i64 {
             }
             0
         }
+        Err(e) => e,
+    }
+}
+
+/// ssetmask(mask): the new mask replaces the whole set (real-time signals
+/// unblocked); returns the old classic mask.
+fn ssetmask(p: &mut Process, a: &[u64; 6]) -> i64 {
+    match p.sig.set_mask(libc::SIG_SETMASK, Some(a[0] & 0xffff_ffff)) {
+        Ok(old) => old as u32 as i32 as i64,
         Err(e) => e,
     }
 }
