@@ -178,7 +178,11 @@ pub fn do_clone(p: &mut Process, flags: u64, stack: u64, ptid: u64, ctid: u64, t
             }
         }
     }
-    crate::hostsig::set_mask(blocked);
+    if r == 0 {
+        p.sig.sync_host_mask();
+    } else {
+        crate::hostsig::set_mask(blocked);
+    }
     r
 }
 
