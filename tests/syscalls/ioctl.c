@@ -8,6 +8,7 @@
 #include <linux/fs.h>
 #include <linux/rtc.h>
 #include <linux/loop.h>
+#include <poll.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
 #include <asm/termbits.h>
@@ -51,7 +52,10 @@ int main(void) {
     printf("winsize %u %u %u %u\n", wg.ws_row, wg.ws_col, wg.ws_xpixel, wg.ws_ypixel);
     VAL("write master", write(m, "abc\n", 4));
     int avail = -1;
-    usleep(10000);
+    /* Wait until the line has reached the slave (pty input is pushed by
+     * kernel work: a fixed sleep races under load). */
+    struct pollfd pf = {s, POLLIN, 0};
+    poll(&pf, 1, 5000);
     VAL("FIONREAD", ioctl(s, FIONREAD, &avail));
     printf("avail %d\n", avail);
     VAL("TCFLSH", ioctl(s, TCFLSH, TCIFLUSH));
