@@ -34,6 +34,18 @@ fn host_mprotect(page: u64, prot: i32) -> bool {
     unsafe { libc::mprotect(page as *mut libc::c_void, PAGE as usize, prot) == 0 }
 }
 
+/// This module's locks, held (across a fork: the child must not inherit
+/// them held by a thread that does not exist there).
+pub struct ForkLock {
+    _protected: std::sync::MutexGuard<'static, BTreeSet<u64>>,
+    _read_only: std::sync::MutexGuard<'static, BTreeSet<u64>>,
+}
+
+/// Takes this module's locks until the returned value is dropped.
+pub fn fork_lock() -> ForkLock {
+    ForkLock { _protected: protected(), _read_only: read_only() }
+}
+
 /// Called after decoding code in [start, end): write-protects the pages
 /// that the guest could write.
 pub fn note_decoded(start: u64, end: u64) {

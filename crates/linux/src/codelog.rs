@@ -42,6 +42,11 @@ impl CodeLog {
         l.next()
     }
 
+    /// Holds the log's lock (across a fork).
+    pub fn fork_lock(&self) -> impl Drop + '_ {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// The current generation.
     pub fn generation(&self) -> u64 {
         self.inner.lock().unwrap_or_else(|e| e.into_inner()).next()

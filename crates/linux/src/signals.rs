@@ -101,6 +101,11 @@ impl SigActions {
         self.table.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Holds the table's lock (across a fork).
+    pub fn fork_lock(&self) -> impl Drop + '_ {
+        self.lock()
+    }
+
     /// The action for `sig` (1..=64).
     pub fn get(&self, sig: usize) -> GuestSigaction {
         self.lock()[sig]

@@ -283,6 +283,7 @@ program_tests! {
     threads_exit => [exits(48)];
     threads_futex => [exits(49)];
     threads_code => [exits(50)];
+    threads_fork => [exits(51)];
     seccomp_errno => [exits(50)];
     seccomp_trap => [exits(51)];
     seccomp_kill => [Run { args: &[], stdin: None, expect: End::Signal(libc::SIGSYS) }];

@@ -133,12 +133,31 @@ pub fn sigaltstack(p: &mut Process, a: &[u64; 6]) -> i64 {
 /// for it to exec or exit).
 pub fn do_clone(p: &mut Process, flags: u64, stack: u64, ptid: u64, ctid: u64, tls: u64) -> i64 {
     use crate::thread::*;
+    const CSIGNAL: u64 = 0xff;
     if flags & CLONE_VM != 0 && flags & CLONE_VFORK == 0 {
         return clone_thread(p, flags, stack, ptid, ctid, tls);
     }
     if flags & (CLONE_THREAD | CLONE_SIGHAND) != 0 {
         return EINVAL;
     }
+    // A plain fork goes through the C library's fork, whose handlers keep
+    // the allocator usable in the child even when another thread held its
+    // locks; the tid words are x86run's to write. Other flags need clone.
+    let plain = flags
+        & !(CSIGNAL
+            | CLONE_VM
+            | CLONE_VFORK
+            | CLONE_SETTLS
+            | CLONE_PARENT_SETTID
+            | CLONE_CHILD_SETTID
+            | CLONE_CHILD_CLEARTID)
+        == 0
+        && flags & CSIGNAL == libc::SIGCHLD as u64;
+    let vfork = if plain && flags & CLONE_VFORK != 0 {
+        VforkWait::new()
+    } else {
+        None
+    };
     let host_flags = flags & !(CLONE_VM | CLONE_SETTLS | CLONE_CHILD_CLEARTID);
     // Fork with the shared state quiescent: no other thread holds its
     // locks, and no signal is taken half-way.
@@ -147,8 +166,28 @@ pub fn do_clone(p: &mut Process, flags: u64, stack: u64, ptid: u64, ctid: u64, t
         let _mm = p.shared.mm();
         let _threads = p.shared.threads.lock();
         let _seccomp = crate::seccomp::fork_lock();
-        crate::host::syscall6(libc::SYS_clone as u64, [host_flags, 0, ptid, ctid, 0, 0])
+        let _actions = p.shared.sigactions.fork_lock();
+        let _log = p.shared.code.fork_lock();
+        let _code = x86run_cpu::code::fork_lock();
+        if plain {
+            // SAFETY: fork in a multi-threaded process: the child only
+            // continues this thread, and the locks it needs were taken
+            // above (the C library takes its own).
+            let pid = unsafe { libc::fork() };
+            if pid < 0 {
+                -(std::io::Error::last_os_error()
+                    .raw_os_error()
+                    .unwrap_or(libc::EAGAIN) as i64)
+            } else {
+                pid as i64
+            }
+        } else {
+            crate::host::syscall6(libc::SYS_clone as u64, [host_flags, 0, ptid, ctid, 0, 0])
+        }
     };
+    if plain && r > 0 && flags & CLONE_PARENT_SETTID != 0 {
+        let _ = mem::write_u32(ptid, r as u32);
+    }
     if r == 0 {
         // The child: the only thread, with nothing pending.
         let me = p.sig.ctl.clone();
@@ -160,6 +199,9 @@ pub fn do_clone(p: &mut Process, flags: u64, stack: u64, ptid: u64, ctid: u64, t
         crate::hostsig::attach(&me);
         crate::hostsig::set_leader(Some(&me));
         me.clear_held();
+        if plain && flags & CLONE_CHILD_SETTID != 0 {
+            let _ = mem::write_u32(ctid, crate::hostsig::gettid() as u32);
+        }
         p.thread.robust_list = 0;
         p.thread.clear_child_tid = if flags & CLONE_CHILD_CLEARTID != 0 {
             ctid
@@ -178,12 +220,67 @@ pub fn do_clone(p: &mut Process, flags: u64, stack: u64, ptid: u64, ctid: u64, t
             }
         }
     }
+    if let Some(v) = vfork {
+        v.finish(r);
+    }
     if r == 0 {
         p.sig.sync_host_mask();
     } else {
         crate::hostsig::set_mask(blocked);
     }
     r
+}
+
+/// The vfork parent's wait for its child to exec or exit: a close-on-exec
+/// pipe whose write end only the child keeps; the parent reads until EOF.
+struct VforkWait {
+    read: i32,
+    write: i32,
+}
+
+impl VforkWait {
+    fn new() -> Option<VforkWait> {
+        let mut fds = [0i32; 2];
+        // SAFETY: pipe2 writes two descriptors into the array; fcntl and
+        // close act on descriptors this function owns.
+        unsafe {
+            if libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) != 0 {
+                return None;
+            }
+            // Out of the way of the guest's low descriptor numbers.
+            for fd in fds.iter_mut() {
+                let high = libc::fcntl(*fd, libc::F_DUPFD_CLOEXEC, 900);
+                if high >= 0 {
+                    libc::close(*fd);
+                    *fd = high;
+                }
+            }
+        }
+        Some(VforkWait {
+            read: fds[0],
+            write: fds[1],
+        })
+    }
+
+    /// After the fork: the child keeps the write end, the parent waits.
+    fn finish(self, pid: i64) {
+        // SAFETY: closing and reading descriptors this value owns.
+        unsafe {
+            if pid == 0 {
+                libc::close(self.read);
+                return;
+            }
+            libc::close(self.write);
+            if pid > 0 {
+                let mut b = 0u8;
+                while libc::read(self.read, &mut b as *mut u8 as *mut libc::c_void, 1) < 0
+                    && std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR)
+                {
+                }
+            }
+            libc::close(self.read);
+        }
+    }
 }
 
 /// Reads a NULL-terminated array of guest string pointers.

@@ -35,7 +35,8 @@ pub fn action(name: &str) -> Option<Action> {
         "set_robust_list" => Emulate(crate::thread::set_robust_list),
         "get_robust_list" => Emulate(crate::thread::get_robust_list),
         "clone" => Emulate(clone),
-        "fork" | "vfork" => Emulate(fork),
+        "fork" => Emulate(fork),
+        "vfork" => Emulate(vfork),
         "clone3" => Emulate(common::clone3),
         "execve" => Emulate(common::execve),
         "readlink" => Emulate(readlink),
@@ -83,6 +84,11 @@ fn clone(p: &mut Process, a: &[u64; 6]) -> i64 {
 
 fn fork(p: &mut Process, _a: &[u64; 6]) -> i64 {
     do_clone(p, libc::SIGCHLD as u64, 0, 0, 0, 0)
+}
+
+/// vfork: the parent waits until the child execs or exits.
+fn vfork(p: &mut Process, _a: &[u64; 6]) -> i64 {
+    do_clone(p, crate::thread::CLONE_VFORK | libc::SIGCHLD as u64, 0, 0, 0, 0)
 }
 
 fn readlink(p: &mut Process, a: &[u64; 6]) -> i64 {
