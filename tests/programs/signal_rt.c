@@ -3,7 +3,8 @@
  * unblocked (lowest number first, FIFO within a number) — both with a
  * handler mask that serialises them and with nested handlers; standard
  * signals coalesce; sigpending shows what waits; SA_RESETHAND and
- * SA_NODEFER; rt_sigqueueinfo with a chosen si_code; signalfd reading
+ * SA_NODEFER; rt_sigqueueinfo with a chosen si_code; signals 32 and 33
+ * (reserved by glibc, usable through the raw syscall); signalfd reading
  * queued signals with their values. Exit status 43. */
 #define _GNU_SOURCE
 #include "common.h"
@@ -78,9 +79,40 @@ static void on_nodefer(int sig)
     nodefer_depth--;
 }
 
+/* Signals 32 and 33, which glibc keeps for itself (its sigaction refuses
+ * them): the kernel lets a program use them through the raw syscall. */
+static volatile int raw_hits[2];
+static void on_raw(int sig)
+{
+    raw_hits[sig - 32]++;
+}
+__asm__(".text\n"
+        "raw_restorer:\n"
+#ifdef __x86_64__
+        "  mov $15, %eax\n  syscall\n"
+#else
+        "  pop %eax\n  mov $119, %eax\n  int $0x80\n" /* sigreturn: no SA_SIGINFO */
+#endif
+);
+extern void raw_restorer(void);
+
+static int raw_sigaction(int sig, void (*h)(int))
+{
+    struct {
+        unsigned long handler, flags, restorer;
+        uint32_t mask[2];
+    } ka = {(unsigned long)h, 0x04000000 /* SA_RESTORER */, (unsigned long)raw_restorer, {0, 0}};
+    return (int)syscall(SYS_rt_sigaction, sig, &ka, NULL, 8);
+}
+
 int main(void)
 {
     printf("SIGRTMIN..SIGRTMAX count=%d\n", SIGRTMAX - SIGRTMIN + 1);
+    int ra = raw_sigaction(32, on_raw), rb = raw_sigaction(33, on_raw);
+    syscall(SYS_tgkill, getpid(), (pid_t)syscall(SYS_gettid), 32);
+    syscall(SYS_tgkill, getpid(), (pid_t)syscall(SYS_gettid), 33);
+    syscall(SYS_tgkill, getpid(), (pid_t)syscall(SYS_gettid), 33);
+    printf("signals 32/33: install=%d/%d hits=%d/%d\n", ra, rb, raw_hits[0], raw_hits[1]);
 
     sigset_t rt, old, pend;
     sigemptyset(&rt);
