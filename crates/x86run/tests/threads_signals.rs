@@ -5,8 +5,12 @@
 //! sigwait, real-time signals, exceptions raised by handlers, thread and
 //! process pools, death by a signal) natively (chroot) and under x86run.
 //!
+//! The thread and signal programs also run built against musl (static
+//! x86-64, musl-gcc from musl-tools), whose clone flags, TLS set-up,
+//! cancellation and signal frames' restorers differ from glibc's.
+//!
 //! The Python tests need the root filesystem (see rootfs.rs) and root for
-//! chroot; they fail, not skip, without them.
+//! chroot; they fail, not skip, without them. The musl test needs musl-gcc.
 
 mod guest_runner;
 
@@ -80,6 +84,65 @@ fn stress(flags: &[&str], tag: &str) {
             panic!("{report}");
         }
     }
+}
+
+/// The corpus's thread and signal programs built with musl, natively vs
+/// x86run.
+#[test]
+fn musl_programs() {
+    let dir = tmp_root().join("threads_signals").join("musl");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut failures = Vec::new();
+    for (name, code) in [
+        ("threads", 28),
+        ("threads_sync", 45),
+        ("threads_signal", 46),
+        ("threads_exit", 48),
+        ("signal", 143),
+        ("signal_context", 40),
+        ("signal_segv", 41),
+        ("signal_restart", 42),
+        ("signal_rt", 43),
+        ("signal_chld", 44),
+    ] {
+        let out = dir.join(name);
+        let res = Command::new("musl-gcc")
+            .args(["-static", "-O2", "-I"])
+            .arg(programs_dir())
+            .arg("-o")
+            .arg(&out)
+            .arg(programs_dir().join(format!("{name}.c")))
+            .arg("-lpthread")
+            .output()
+            .expect("cannot run musl-gcc: install musl-tools (apt-get install musl-tools), as .ci/run does");
+        assert!(
+            res.status.success(),
+            "musl-gcc {name}.c failed:\n{}",
+            String::from_utf8_lossy(&res.stderr)
+        );
+        let cwd = fresh_dir(&dir.join(format!("{name}.work")));
+        let inv = Invocation {
+            args: vec![],
+            stdin: None,
+            cwd: &cwd,
+            env: guest_runner::base_env(),
+        };
+        let native = run(&out, &inv);
+        let expect = if code > 128 {
+            End::Signal(code - 128)
+        } else {
+            End::Code(code)
+        };
+        assert_eq!(
+            native.end, expect,
+            "native musl {name} ended with {}",
+            native.end
+        );
+        if let Err(report) = compare(&format!("{name} [musl]"), &native, &run_x86run(&out, &inv)) {
+            failures.push(report);
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 #[test]
