@@ -112,7 +112,8 @@ pub fn set_leader(ctl: Option<&Arc<ThreadCtl>>) {
 }
 
 /// Whether a process-wide signal taken by another thread should go to the
-/// leader instead. Linux offers kill() and SIGALRM to the leader first and
+/// leader instead. Linux offers kill(), terminal signals and SIGALRM to the
+/// leader first and
 /// programs rely on it (Python runs its handlers in the main thread and
 /// waits there in pause() or sleep()); another thread takes such a signal
 /// only in the short time before the woken leader runs — a window x86run's
@@ -121,8 +122,11 @@ fn for_leader(sig: usize, info: &RawSigInfo) -> bool {
     let code = i32::from_le_bytes([info[8], info[9], info[10], info[11]]);
     const SI_USER: i32 = 0;
     const SI_KERNEL: i32 = 0x80;
+    // SI_KERNEL: terminal signals, SIGALRM from setitimer, rlimit signals
+    // (faults never come this way). SIGPIPE and SIGXFSZ carry SI_USER but
+    // belong to the thread that wrote.
     (code == SI_USER && sig != libc::SIGPIPE as usize && sig != libc::SIGXFSZ as usize)
-        || (code == SI_KERNEL && sig == libc::SIGALRM as usize)
+        || code == SI_KERNEL
 }
 
 thread_local! {

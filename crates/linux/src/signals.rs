@@ -269,6 +269,12 @@ impl ThreadSignals {
         }
     }
 
+    /// Shows the guest mask to the other threads' handlers (a call that
+    /// applies a temporary mask itself, like sigsuspend, publishes that).
+    pub fn publish_mask(&self) {
+        self.ctl.mask.store(self.mask, Ordering::Release);
+    }
+
     /// Signals taken for this thread that still wait for delivery (held
     /// fault signals the guest blocks wait elsewhere: the host cannot
     /// block them).
@@ -282,7 +288,7 @@ impl ThreadSignals {
     /// mask after each handler frame decides which comes next, and
     /// real-time signals keep their order in the kernel's queues).
     pub fn sync_host_mask(&self) {
-        self.ctl.mask.store(self.mask, Ordering::Release);
+        self.publish_mask();
         loop {
             let held = self.ctl.held();
             let waiting = self.waiting();

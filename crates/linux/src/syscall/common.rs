@@ -547,6 +547,7 @@ pub fn rt_sigsuspend(p: &mut Process, a: &[u64; 6]) -> i64 {
 pub fn sigsuspend_with(p: &mut Process, mask: u64) -> i64 {
     let old = p.sig.mask;
     p.sig.mask = mask & !UNBLOCKABLE;
+    p.sig.publish_mask();
     let host = p.sig.mask & !crate::hostsig::FAULT_SIGNALS;
     let r = crate::safe_syscall::syscall(
         &p.interp.interrupt,
@@ -555,6 +556,7 @@ pub fn sigsuspend_with(p: &mut Process, mask: u64) -> i64 {
     );
     if r == -crate::safe_syscall::ERESTARTSYS {
         p.sig.mask = old;
+        p.sig.publish_mask();
         return r;
     }
     p.sig.saved_mask = Some(old);
@@ -602,12 +604,14 @@ pub fn masked_wait(p: &mut Process, abi: Abi, name: &str, a: &[u64; 6]) -> i64 {
     };
     let old = p.sig.mask;
     p.sig.mask = m & !UNBLOCKABLE;
+    p.sig.publish_mask();
     let r = p.pass(abi, nr as u64, a);
     if r == -(libc::EINTR as i64) {
         p.sig.saved_mask = Some(old);
         p.sig.ctl.poke();
     } else {
         p.sig.mask = old;
+        p.sig.publish_mask();
     }
     r
 }
