@@ -2,7 +2,8 @@
  * runs there), per-thread masks steering a process-directed signal to the
  * one thread that accepts it, sigwait in a dedicated thread, a handler
  * interrupting a thread blocked in a condition variable and in read (with
- * SA_RESTART the waits go on), a fault handled in the faulting thread,
+ * SA_RESTART the waits go on), a worker's kill() waking the initial
+ * thread in sigsuspend and pause, a fault handled in the faulting thread,
  * thread cancellation (deferred, at blocking calls, with cleanup handlers;
  * and asynchronous), and exit_group from a thread while others block.
  * Exit status 46. */
@@ -158,6 +159,28 @@ static void *cancel_async(void *arg)
     return NULL;
 }
 
+/* kill() from a worker while the initial thread waits in sigsuspend (or
+ * pause): Linux hands a process-wide signal to the initial thread first. */
+static volatile int main_woken_by, sender_done;
+static void on_wake(int sig)
+{
+    (void)sig;
+    main_woken_by = my_index;
+}
+static void *kill_sender(void *arg)
+{
+    (void)arg;
+    my_index = 5;
+    usleep(100 * 1000);
+    kill(getpid(), SIGUSR2);
+    /* Stay busy (decoding and running code) while the signal lands. */
+    volatile uint64_t x = 0;
+    for (int i = 0; i < 200000; i++)
+        x += (uint64_t)i * 3;
+    sender_done = 1;
+    return NULL;
+}
+
 static void *exiter(void *arg)
 {
     (void)arg;
@@ -277,6 +300,29 @@ int main(void)
         canceled += ret == PTHREAD_CANCELED;
     }
     printf("cancel: canceled=%d cleanups=%d\n", canceled, cleanups);
+
+    /* A worker's kill() wakes the initial thread in sigsuspend and pause. */
+    signal(SIGUSR2, on_wake);
+    sigset_t u2, prev;
+    sigemptyset(&u2);
+    sigaddset(&u2, SIGUSR2);
+    for (int round = 0; round < 2; round++) {
+        sigprocmask(SIG_BLOCK, &u2, &prev);
+        main_woken_by = -1;
+        pthread_create(&t[0], NULL, kill_sender, NULL);
+        if (round == 0) {
+            sigset_t none;
+            sigemptyset(&none);
+            sigsuspend(&none);
+            sigprocmask(SIG_SETMASK, &prev, NULL);
+        } else {
+            sigprocmask(SIG_SETMASK, &prev, NULL);
+            while (main_woken_by < 0)
+                pause();
+        }
+        pthread_join(t[0], NULL);
+        printf("%s woken in the initial thread: %d\n", round ? "pause" : "sigsuspend", main_woken_by == 7);
+    }
 
     /* _exit from a thread while others block. */
     pthread_barrier_destroy(&bar);
