@@ -5,7 +5,9 @@
  * a mapped file (SIGBUS, BUS_ADRERR, fixed with ftruncate).  Then stack
  * overflow caught on an alternate signal stack and left with siglongjmp,
  * SS_ONSTACK/SS_AUTODISARM as sigaltstack reports them inside a handler,
- * and a handler that overflows its alternate stack (a fatal SIGSEGV).
+ * a SIGSEGV sent with kill (pending while blocked, discarded when
+ * ignored), and a handler that overflows its alternate stack (a fatal
+ * SIGSEGV).
  * Exit status 41. */
 #define _GNU_SOURCE
 #include "common.h"
@@ -80,6 +82,15 @@ __attribute__((noinline)) int recurse(volatile char *p, int depth)
     buf[0] = (char)depth;
     buf[511] = p ? p[0] : 0;
     return recurse(buf, depth + 1) + buf[3];
+}
+
+/* A SIGSEGV sent with kill (not a fault). */
+static volatile int sent_code = -99;
+static void on_sent(int sig, siginfo_t *si, void *ctx)
+{
+    (void)sig;
+    (void)ctx;
+    sent_code = si->si_code;
 }
 
 /* A SIGSEGV handler that itself overflows its alternate stack into a
@@ -171,6 +182,29 @@ int main(void)
         r = sigaltstack(&bad, NULL);
         printf("bad flags: r=%d\n", r);
     }
+
+    /* A sent SIGSEGV: pending while blocked, delivered with SI_USER once
+     * unblocked; ignoring a pending one discards it. */
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_sent;
+    sa.sa_flags = SA_SIGINFO;
+    sigaction(SIGSEGV, &sa, NULL);
+    sigset_t sg, pend;
+    sigemptyset(&sg);
+    sigaddset(&sg, SIGSEGV);
+    sigprocmask(SIG_BLOCK, &sg, NULL);
+    kill(getpid(), SIGSEGV);
+    sigpending(&pend);
+    int was_pending = sigismember(&pend, SIGSEGV);
+    sigprocmask(SIG_UNBLOCK, &sg, NULL);
+    printf("sent SIGSEGV: pending=%d code=%d (SI_USER=%d)\n", was_pending, sent_code, SI_USER);
+    sigprocmask(SIG_BLOCK, &sg, NULL);
+    kill(getpid(), SIGSEGV);
+    signal(SIGSEGV, SIG_IGN);
+    sigpending(&pend);
+    printf("ignored while pending: pending=%d\n", sigismember(&pend, SIGSEGV));
+    sigprocmask(SIG_UNBLOCK, &sg, NULL);
+    signal(SIGSEGV, SIG_DFL);
 
     /* A fault in a handler that overflowed its alternate stack: fatal. */
     fflush(stdout);

@@ -88,6 +88,11 @@ impl ThreadCtl {
         Some(info)
     }
 
+    /// Forgets a held signal (it became ignored).
+    pub fn discard(&self, sig: usize) {
+        self.held.fetch_and(!bit(sig), Ordering::AcqRel);
+    }
+
     /// Forgets every held signal (a fork child inherits none).
     pub fn clear_held(&self) {
         self.held.store(0, Ordering::Release);

@@ -17,6 +17,25 @@ impl Process {
         }
     }
 
+    /// sigaction for every ABI's call: records the action; ignoring a
+    /// signal discards its pending instances, including a sent
+    /// SIGSEGV/SIGBUS that x86run holds for a thread that blocks it.
+    pub(crate) fn set_sigaction(
+        &mut self,
+        sig: usize,
+        new: Option<GuestSigaction>,
+    ) -> Result<GuestSigaction, i64> {
+        let old = self.sigactions.set(sig, new)?;
+        if new.is_some_and(|a| a.handler == crate::signals::SIG_IGN)
+            && crate::hostsig::bit(sig) & crate::hostsig::FAULT_SIGNALS != 0
+        {
+            for t in self.shared.threads.lock().iter() {
+                t.discard(sig);
+            }
+        }
+        Ok(old)
+    }
+
     /// Forgets decoded code in [start, start+len), in every thread.
     pub(crate) fn code_changed(&mut self, start: u64, len: u64) {
         let end = start.saturating_add(len);
@@ -469,7 +488,7 @@ pub fn rt_sigaction(p: &mut Process, a: &[u64; 6]) -> i64 {
     } else {
         None
     };
-    match p.sigactions.set(a[0] as usize, new) {
+    match p.set_sigaction(a[0] as usize, new) {
         Ok(old) => {
             if a[2] != 0 {
                 if let Err(e) = write_sigaction(word, a[2], &old) {
@@ -504,6 +523,34 @@ pub fn rt_sigprocmask(p: &mut Process, a: &[u64; 6]) -> i64 {
         }
         Err(e) => e,
     }
+}
+
+/// The signals pending for the calling thread while blocked: the host
+/// kernel's, and a sent SIGSEGV/SIGBUS x86run holds (the host never blocks
+/// those).
+fn pending_set(p: &Process) -> u64 {
+    let held = p.sig.ctl.held() & p.sig.mask & crate::hostsig::FAULT_SIGNALS;
+    (crate::hostsig::kernel_pending() & p.sig.mask) | held
+}
+
+/// rt_sigpending(set, sigsetsize).
+pub fn rt_sigpending(p: &mut Process, a: &[u64; 6]) -> i64 {
+    if a[1] > 8 {
+        return EINVAL;
+    }
+    let v = pending_set(p).to_le_bytes();
+    if mem::write_bytes(a[0], &v[..a[1] as usize]).is_err() {
+        return EFAULT;
+    }
+    0
+}
+
+/// The old i386 sigpending(set): the first 32 signals.
+pub fn sigpending(p: &mut Process, a: &[u64; 6]) -> i64 {
+    if mem::write_u32(a[0], pending_set(p) as u32).is_err() {
+        return EFAULT;
+    }
+    0
 }
 
 /// rt_sigreturn (and the i386 sigreturn): the context of the signal frame

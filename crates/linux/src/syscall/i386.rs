@@ -34,6 +34,8 @@ pub fn action(name: &str) -> Option<Action> {
         "rt_sigsuspend" => Emulate(common::rt_sigsuspend),
         "sigsuspend" => Emulate(|p, a| common::sigsuspend_with(p, a[2] & 0xffff_ffff)),
         "sgetmask" => Emulate(|p, _| p.sig.mask as u32 as i32 as i64),
+        "rt_sigpending" => Emulate(common::rt_sigpending),
+        "sigpending" => Emulate(common::sigpending),
         "ssetmask" => Emulate(ssetmask),
         "exit" => Emulate(crate::thread::exit),
         "ppoll" => Emulate(|p, a| common::masked_wait(p, Abi::I386, "ppoll", a)),
@@ -137,7 +139,7 @@ fn sigaction(p: &mut Process, a: &[u64; 6]) -> i64 {
     } else {
         None
     };
-    match p.sigactions.set(a[0] as usize, new) {
+    match p.set_sigaction(a[0] as usize, new) {
         Ok(old) => {
             if a[2] != 0 {
                 let ok = mem::write_u32(a[2], old.handler as u32).is_ok()
@@ -162,7 +164,7 @@ fn signal(p: &mut Process, a: &[u64; 6]) -> i64 {
         restorer: 0,
         mask: 0,
     };
-    match p.sigactions.set(a[0] as usize, Some(new)) {
+    match p.set_sigaction(a[0] as usize, Some(new)) {
         Ok(old) => old.handler as i64,
         Err(e) => e,
     }

@@ -26,6 +26,7 @@ pub fn action(name: &str) -> Option<Action> {
         "sigaltstack" => Emulate(common::sigaltstack),
         "rt_sigreturn" => Emulate(common::rt_sigreturn),
         "rt_sigsuspend" => Emulate(common::rt_sigsuspend),
+        "rt_sigpending" => Emulate(common::rt_sigpending),
         "exit" => Emulate(crate::thread::exit),
         "ppoll" => Emulate(|p, a| common::masked_wait(p, Abi::X86_64, "ppoll", a)),
         "pselect6" => Emulate(|p, a| common::masked_wait(p, Abi::X86_64, "pselect6", a)),
