@@ -43,7 +43,10 @@ pub struct ForkLock {
 
 /// Takes this module's locks until the returned value is dropped.
 pub fn fork_lock() -> ForkLock {
-    ForkLock { _protected: protected(), _read_only: read_only() }
+    ForkLock {
+        _protected: protected(),
+        _read_only: read_only(),
+    }
 }
 
 /// Called after decoding code in [start, end): write-protects the pages

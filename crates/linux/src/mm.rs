@@ -50,8 +50,12 @@ fn huge_page_size(flags: i32, fd: i32) -> Option<u64> {
     }
     // struct statfs: f_type, then f_bsize, as 64-bit words.
     let mut buf = [0u64; 16];
-    let r = syscall6(libc::SYS_fstatfs as u64, [fd as u64, buf.as_mut_ptr() as u64, 0, 0, 0, 0]);
-    (r == 0 && buf[0] & 0xffff_ffff == HUGETLBFS_MAGIC && buf[1].is_power_of_two()).then_some(buf[1])
+    let r = syscall6(
+        libc::SYS_fstatfs as u64,
+        [fd as u64, buf.as_mut_ptr() as u64, 0, 0, 0, 0],
+    );
+    (r == 0 && buf[0] & 0xffff_ffff == HUGETLBFS_MAGIC && buf[1].is_power_of_two())
+        .then_some(buf[1])
 }
 
 /// A few random bits from the kernel (for address-space randomisation).
@@ -261,7 +265,8 @@ impl AddressSpace {
             addr
         } else {
             let hint = page_down(addr);
-            if hint != 0 && hint & (align - 1) == 0 && self.is_free(hint, hint.saturating_add(len)) {
+            if hint != 0 && hint & (align - 1) == 0 && self.is_free(hint, hint.saturating_add(len))
+            {
                 hint
             } else {
                 match self.find_free_aligned(len, align) {

@@ -32,6 +32,7 @@ const PROGRAMS: &[(&str, &[u32])] = &[
     ("misc", &[32, 64]),
     ("ioctl", &[32, 64]),
     ("legacy", &[32]),
+    ("uring", &[32, 64]),
 ];
 
 fn source_dir() -> PathBuf {

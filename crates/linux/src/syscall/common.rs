@@ -100,6 +100,11 @@ pub fn do_mmap(
     } else {
         fd as i32
     };
+    if p.cpu.mode == Mode::Bits32 {
+        if let Some(r) = super::translate::uring::mmap(p, addr, len, flags, fd, off) {
+            return r;
+        }
+    }
     let r = p.mm().mmap(addr, len, prot as i32, flags as i32, fd, off);
     if r >= 0 {
         p.code_changed(r as u64, len);
@@ -623,6 +628,7 @@ fn sigmask_arg(p: &Process, name: &str, a: &[u64; 6]) -> Result<u64, i64> {
             mem::read(a[5], p.word() as u32).map_err(|_| EFAULT)
         }
         "epoll_pwait" | "epoll_pwait2" => Ok(a[4]),
+        "io_uring_enter" => super::translate::uring::enter_sigmask(a).map_err(|e| -(e.0 as i64)),
         _ => Ok(a[3]),
     }
 }

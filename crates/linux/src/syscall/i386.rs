@@ -3,7 +3,7 @@
 //! layouts. Everything else passes to the host kernel's compat entry.
 
 use super::common::{self, do_clone, do_mmap};
-use super::translate::place;
+use super::translate::{place, uring};
 use super::{Abi, Action, EFAULT, EINVAL};
 use crate::process::Process;
 use crate::signals::GuestSigaction;
@@ -70,7 +70,9 @@ pub fn action(name: &str) -> Option<Action> {
         "shmdt" => Emulate(place::shmdt_emulate),
         "io_setup" => Emulate(place::io_setup_emulate),
         "io_destroy" => Emulate(place::io_destroy_emulate),
-        "io_uring_setup" => Refuse("kernel-mapped rings are not placed below 4 GiB yet"),
+        "io_uring_setup" => Emulate(uring::setup),
+        "io_uring_enter" => Emulate(|p, a| common::masked_wait(p, Abi::I386, "io_uring_enter", a)),
+        "io_uring_register" => Emulate(uring::register_compat),
         "execveat" => Refuse("execveat is not implemented yet"),
         "uselib" | "remap_file_pages" | "map_shadow_stack" => Refuse("not supported"),
         _ => return None,
@@ -216,7 +218,14 @@ fn fork(p: &mut Process, _a: &[u64; 6]) -> i64 {
 
 /// vfork: the parent waits until the child execs or exits.
 fn vfork(p: &mut Process, _a: &[u64; 6]) -> i64 {
-    do_clone(p, crate::thread::CLONE_VFORK | libc::SIGCHLD as u64, 0, 0, 0, 0)
+    do_clone(
+        p,
+        crate::thread::CLONE_VFORK | libc::SIGCHLD as u64,
+        0,
+        0,
+        0,
+        0,
+    )
 }
 
 fn readlink(p: &mut Process, a: &[u64; 6]) -> i64 {

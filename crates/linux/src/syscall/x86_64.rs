@@ -89,7 +89,14 @@ fn fork(p: &mut Process, _a: &[u64; 6]) -> i64 {
 
 /// vfork: the parent waits until the child execs or exits.
 fn vfork(p: &mut Process, _a: &[u64; 6]) -> i64 {
-    do_clone(p, crate::thread::CLONE_VFORK | libc::SIGCHLD as u64, 0, 0, 0, 0)
+    do_clone(
+        p,
+        crate::thread::CLONE_VFORK | libc::SIGCHLD as u64,
+        0,
+        0,
+        0,
+        0,
+    )
 }
 
 fn readlink(p: &mut Process, a: &[u64; 6]) -> i64 {

@@ -115,6 +115,7 @@ pub fn close(_p: &mut Process, a: &[u64; 6]) -> Res {
     if r.is_ok() {
         set_small(a[0] as i64, false);
         input::closed(a[0]);
+        super::uring::forget(a[0]);
     }
     r
 }

@@ -22,6 +22,7 @@ mod signal;
 mod socket;
 pub mod table;
 mod time;
+pub mod uring;
 
 use crate::process::Process;
 use std::cell::Cell;

@@ -64,8 +64,8 @@ fn align8(n: usize) -> usize {
 }
 
 /// A host msghdr built from a guest one, with the buffers it points to.
-struct Msg {
-    hdr: msghdr,
+pub(super) struct Msg {
+    pub(super) hdr: msghdr,
     iov: Vec<iovec>,
     control: Vec<u8>,
     guest: Msghdr32,
@@ -74,7 +74,7 @@ struct Msg {
 impl Msg {
     /// `send`: convert the guest's control messages; otherwise allocate
     /// room for the host's.
-    fn read(at: u64, send: bool) -> Result<Msg, Errno> {
+    pub(super) fn read(at: u64, send: bool) -> Result<Msg, Errno> {
         let g: Msghdr32 = guest::read(at)?;
         let iov = iovecs(g.iov as u64, g.iovlen as u64)?;
         if g.controllen > i32::MAX as u32 {
@@ -114,7 +114,7 @@ impl Msg {
     }
 
     /// Writes the received header fields and control messages back.
-    fn write_back(&self, at: u64) -> Result<(), Errno> {
+    pub(super) fn write_back(&self, at: u64) -> Result<(), Errno> {
         let mut g = self.guest;
         let mut flags = self.hdr.msg_flags as u32;
         let used = if g.control != 0 && g.controllen != 0 {

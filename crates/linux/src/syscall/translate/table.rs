@@ -7,7 +7,7 @@
 //! forward to the kernel (readlink, prctl). `--strace` names come from the
 //! same rows.
 
-use super::{aio, fs, ids, ioctl, ipc, misc, place, poll, signal, socket, time, Handler};
+use super::{aio, fs, ids, ioctl, ipc, misc, place, poll, signal, socket, time, uring, Handler};
 use crate::syscall::names;
 use libc::*;
 use std::sync::OnceLock;
@@ -482,12 +482,12 @@ fn how(name: &str) -> How {
         "io_getevents" => t(aio::io_getevents),
         "io_pgetevents" => t(aio::io_pgetevents),
         "io_pgetevents_time64" => t(aio::io_pgetevents_time64),
+        "io_uring_setup" => t(uring::setup_translate),
+        "io_uring_enter" => t(uring::enter),
+        "io_uring_register" => t(uring::register),
 
         // Refused.
         "kexec_load" => Refuse("kexec segments are not translated"),
-        "io_uring_setup" | "io_uring_enter" | "io_uring_register" => {
-            Refuse("io_uring requests carry native-layout structs the kernel would misread")
-        }
         "ptrace" => Refuse("ptrace of emulated processes is not supported"),
         "lookup_dcookie" => Absent,
 

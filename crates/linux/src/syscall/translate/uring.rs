@@ -1,0 +1,931 @@
+//! io_uring for i386 guests, both back ends.
+//!
+//! The kernel maps a ring only where it chooses: it refuses any address
+//! (hint or MAP_FIXED) and mremap, so a 64-bit process cannot get its
+//! rings below 4 GiB. x86run therefore owns the pages the guest maps, and
+//! a guest mmap of a ring descriptor at IORING_OFF_SQ_RING, CQ_RING or
+//! SQES gets a second mapping of those pages (mremap of a shared mapping
+//! with old size 0) in a range of the guest's 4 GiB.
+//!
+//! - compat back end: io_uring_setup goes through the compat entry, so the
+//!   ring is a compat ring (the kernel reads iovecs, msghdrs, control
+//!   messages and siginfos in the i386 layout, from SQPOLL threads too).
+//!   x86run adds IORING_SETUP_NO_MMAP and hands the kernel shared memory
+//!   of its own for the rings, sized from a first, discarded setup with
+//!   the guest's own parameters. Enter and register pass through.
+//! - translate back end: the kernel's ring is a 64-bit ring, so x86run
+//!   keeps a shadow. The guest's rings are x86run memory laid out as the
+//!   host ring is; io_uring_enter copies the guest's new SQEs into the
+//!   host ring, giving the ops whose structs differ in layout
+//!   (READV/WRITEV and their _FIXED forms: iovec arrays; SENDMSG,
+//!   SENDMSG_ZC, RECVMSG: msghdr and control messages) host copies that
+//!   live until their last CQE, then copies the host's CQEs back (a
+//!   RECVMSG's header and control messages are written back first).
+//!   Those requests carry an x86run tag as user_data in the host ring; the
+//!   guest's value is restored in its CQE, and ASYNC_CANCEL by user_data
+//!   is pointed at the tag. Every other op has the same layout in both
+//!   rings (u64 addresses, __kernel_timespec, packed epoll_event, statx,
+//!   open_how, s32 descriptor arrays) and is copied unchanged.
+//!   Completions reach the guest's ring only in io_uring_enter; while
+//!   requests are in flight the guest's SQ flags carry IORING_SQ_TASKRUN,
+//!   which tells a guest that peeks at its CQ ring (liburing does) to
+//!   enter the kernel. Refused with one warning: SQPOLL (the kernel thread
+//!   would read the guest's ring behind x86run's back), mixed-size SQEs or
+//!   CQEs, registered ring descriptors, ring resizing; IORING_OP_WAITID
+//!   (a native siginfo) fails its SQE with EINVAL.
+
+use super::fs::iovecs;
+use super::socket::Msg;
+use super::{sys, warn_once, Errno, Res};
+use crate::process::{Backend, Process};
+use crate::syscall::Abi;
+use libc::*;
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::atomic::{fence, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use x86run_cpu::mem;
+
+const NR_SETUP: u64 = 425;
+const NR_ENTER: i64 = 426;
+const NR_REGISTER: i64 = 427;
+
+const SETUP_SQPOLL: u32 = 1 << 1;
+const SETUP_SQE128: u32 = 1 << 10;
+const SETUP_CQE32: u32 = 1 << 11;
+const SETUP_NO_MMAP: u32 = 1 << 14;
+const SETUP_REGISTERED_FD_ONLY: u32 = 1 << 15;
+const SETUP_NO_SQARRAY: u32 = 1 << 16;
+const SETUP_CQE_MIXED: u32 = 1 << 18;
+const SETUP_SQE_MIXED: u32 = 1 << 19;
+
+const OFF_SQ_RING: u64 = 0;
+const OFF_CQ_RING: u64 = 0x800_0000;
+const OFF_SQES: u64 = 0x1000_0000;
+
+const ENTER_GETEVENTS: u32 = 1 << 0;
+const ENTER_EXT_ARG: u32 = 1 << 3;
+const ENTER_REGISTERED_RING: u32 = 1 << 4;
+const ENTER_EXT_ARG_REG: u32 = 1 << 5;
+
+const SQ_CQ_OVERFLOW: u32 = 1 << 1;
+const SQ_TASKRUN: u32 = 1 << 2;
+const CQE_F_MORE: u32 = 1 << 1;
+const RECV_MULTISHOT: u16 = 1 << 1;
+
+const OP_READV: u8 = 1;
+const OP_WRITEV: u8 = 2;
+const OP_SENDMSG: u8 = 9;
+const OP_RECVMSG: u8 = 10;
+const OP_ASYNC_CANCEL: u8 = 14;
+const OP_SENDMSG_ZC: u8 = 48;
+const OP_WAITID: u8 = 50;
+const OP_READV_FIXED: u8 = 60;
+const OP_WRITEV_FIXED: u8 = 61;
+
+const REGISTER_BUFFERS: u64 = 0;
+const REGISTER_BUFFERS2: u64 = 15;
+const REGISTER_BUFFERS_UPDATE: u64 = 16;
+const REGISTER_RING_FDS: u64 = 20;
+const REGISTER_RESIZE_RINGS: u64 = 33;
+const REGISTER_USE_REGISTERED_RING: u64 = 1 << 31;
+
+/// struct io_sqring_offsets.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+struct SqOff {
+    head: u32,
+    tail: u32,
+    ring_mask: u32,
+    ring_entries: u32,
+    flags: u32,
+    dropped: u32,
+    array: u32,
+    resv1: u32,
+    user_addr: u64,
+}
+
+/// struct io_cqring_offsets.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+struct CqOff {
+    head: u32,
+    tail: u32,
+    ring_mask: u32,
+    ring_entries: u32,
+    overflow: u32,
+    cqes: u32,
+    flags: u32,
+    resv1: u32,
+    user_addr: u64,
+}
+
+/// struct io_uring_params: the same layout in both ABIs (u64 fields at
+/// 8-byte offsets).
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+struct Params {
+    sq_entries: u32,
+    cq_entries: u32,
+    flags: u32,
+    sq_thread_cpu: u32,
+    sq_thread_idle: u32,
+    features: u32,
+    wq_fd: u32,
+    resv: [u32; 3],
+    sq_off: SqOff,
+    cq_off: CqOff,
+}
+super::guest::plain!(Params);
+const _: () = assert!(size_of::<SqOff>() == 40 && size_of::<CqOff>() == 40);
+const _: () = assert!(size_of::<Params>() == 120);
+const _: () = assert!(std::mem::offset_of!(Params, sq_off) == 40);
+const _: () = assert!(std::mem::offset_of!(Params, cq_off) == 80);
+const _: () = assert!(std::mem::offset_of!(SqOff, user_addr) == 32);
+
+const SQE_USER_DATA: usize = 32;
+/// The tag x86run puts in the user_data of requests it keeps host copies
+/// for (the low 32 bits count).
+const TAG: u64 = 0x7838_3672_0000_0000;
+const TAG_MASK: u64 = 0xffff_ffff_0000_0000;
+
+/// A mapping x86run owns that the guest may map at a ring offset.
+struct Region {
+    offsets: &'static [u64],
+    addr: u64,
+    len: u64,
+}
+
+/// One ring x86run made for the guest.
+struct Ring {
+    regions: Vec<Region>,
+    shadow: Option<Mutex<Shadow>>,
+}
+
+impl Drop for Ring {
+    fn drop(&mut self) {
+        for r in &self.regions {
+            let _ = sys!(SYS_munmap, r.addr, r.len);
+        }
+        if let Some(s) = &self.shadow {
+            let s = s.lock().unwrap_or_else(|e| e.into_inner());
+            let _ = sys!(SYS_munmap, s.host_rings, s.host_rings_len);
+            let _ = sys!(SYS_munmap, s.host_sqes, s.host_sqes_len);
+        }
+    }
+}
+
+/// Rings by descriptor number.
+static RINGS: Mutex<BTreeMap<i32, Arc<Ring>>> = Mutex::new(BTreeMap::new());
+
+fn rings() -> MutexGuard<'static, BTreeMap<i32, Arc<Ring>>> {
+    RINGS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn ring(fd: i32) -> Option<Arc<Ring>> {
+    rings().get(&fd).cloned()
+}
+
+/// The descriptor was closed: its ring (if any) is no longer the guest's.
+pub fn forget(fd: u64) {
+    let gone = rings().remove(&(fd as i32));
+    drop(gone);
+}
+
+fn is_ring_fd(fd: i32) -> bool {
+    std::fs::read_link(format!("/proc/self/fd/{fd}"))
+        .is_ok_and(|l| l.as_os_str() == "anon_inode:[io_uring]")
+}
+
+fn raw(r: Res) -> i64 {
+    match r {
+        Ok(v) => v,
+        Err(e) => -(e.0 as i64),
+    }
+}
+
+/// Shared memory of x86run's own (above the guest's 4 GiB).
+fn shared(len: u64) -> Result<u64, Errno> {
+    let a = sys!(
+        SYS_mmap,
+        0,
+        len,
+        PROT_READ | PROT_WRITE,
+        MAP_SHARED | MAP_ANONYMOUS,
+        -1i64,
+        0
+    )?;
+    Ok(a as u64)
+}
+
+fn page_up(n: u64) -> u64 {
+    crate::mm::page_up(n)
+}
+
+fn sqe_size(flags: u32) -> u64 {
+    if flags & SETUP_SQE128 != 0 {
+        128
+    } else {
+        64
+    }
+}
+
+fn cqe_size(flags: u32) -> u64 {
+    if flags & SETUP_CQE32 != 0 {
+        32
+    } else {
+        16
+    }
+}
+
+/// The sizes of a ring's two memory regions (rings, SQE array), at least
+/// what the kernel's rings_size() asks for.
+fn sizes(p: &Params) -> (u64, u64) {
+    let mut cq = p.cq_off.cqes as u64 + p.cq_entries as u64 * 16;
+    if p.flags & SETUP_CQE32 != 0 {
+        cq *= 2;
+    }
+    let cq = cq.next_multiple_of(64);
+    let sq = if p.flags & SETUP_NO_SQARRAY != 0 {
+        0
+    } else {
+        p.sq_off.array as u64 + 4 * p.sq_entries as u64
+    };
+    let sqes = sqe_size(p.flags) * p.sq_entries as u64;
+    (page_up(cq.max(sq)), page_up(sqes))
+}
+
+/// io_uring_setup, both back ends (the i386 table's row).
+pub fn setup(p: &mut Process, a: &[u64; 6]) -> i64 {
+    if p.backend == Backend::Translate {
+        return super::syscall(p, NR_SETUP, a);
+    }
+    raw(setup_compat(p, a))
+}
+
+fn setup_compat(p: &mut Process, a: &[u64; 6]) -> Res {
+    let at = a[1];
+    let orig: Params = super::guest::read(at)?;
+    if orig.flags & SETUP_NO_MMAP != 0 {
+        // The guest's own memory holds the rings: nothing to place.
+        return ok_or(p.pass(Abi::I386, NR_SETUP, a));
+    }
+    // A first ring with the guest's parameters tells the sizes (and gives
+    // the kernel's answer to bad parameters).
+    let probe = ok_or(p.pass(Abi::I386, NR_SETUP, a))?;
+    let got: Params = super::guest::read(at)?;
+    let _ = sys!(SYS_close, probe);
+    let (rings_len, sqes_len) = sizes(&got);
+    let rings_mem = shared(rings_len)?;
+    let sqes_mem = match shared(sqes_len) {
+        Ok(m) => m,
+        Err(e) => {
+            let _ = sys!(SYS_munmap, rings_mem, rings_len);
+            return Err(e);
+        }
+    };
+    let mut req = orig;
+    req.flags |= SETUP_NO_MMAP;
+    req.sq_off.user_addr = sqes_mem;
+    req.cq_off.user_addr = rings_mem;
+    super::guest::write(at, &req)?;
+    let fd = ok_or(p.pass(Abi::I386, NR_SETUP, a));
+    let ring = Ring {
+        regions: vec![
+            Region {
+                offsets: &[OFF_SQ_RING, OFF_CQ_RING],
+                addr: rings_mem,
+                len: rings_len,
+            },
+            Region {
+                offsets: &[OFF_SQES],
+                addr: sqes_mem,
+                len: sqes_len,
+            },
+        ],
+        shadow: None,
+    };
+    let fd = match fd {
+        Ok(fd) => fd,
+        Err(e) => {
+            let _ = super::guest::write(at, &orig);
+            if e == Errno::EINVAL {
+                warn_once(
+                    NR_SETUP << 32,
+                    "io_uring ring placement",
+                    "the host kernel lacks IORING_SETUP_NO_MMAP (Linux 6.5)",
+                );
+            }
+            return Err(e);
+        }
+    };
+    let mut out: Params = super::guest::read(at)?;
+    out.flags = orig.flags;
+    out.sq_off.user_addr = 0;
+    out.cq_off.user_addr = 0;
+    super::guest::write(at, &out)?;
+    let old = rings().insert(fd as i32, Arc::new(ring));
+    drop(old);
+    Ok(fd)
+}
+
+fn ok_or(r: i64) -> Res {
+    if (-4095..0).contains(&r) {
+        Err(Errno(-r as i32))
+    } else {
+        Ok(r)
+    }
+}
+
+/// A guest mmap of a descriptor: Some(result) when it is a ring x86run
+/// made (or another io_uring mapping, which cannot be placed), None for
+/// everything else.
+pub fn mmap(p: &mut Process, addr: u64, len: u64, flags: u64, fd: i32, off: u64) -> Option<i64> {
+    if flags & MAP_ANONYMOUS as u64 != 0 || fd < 0 {
+        return None;
+    }
+    let ring = ring(fd)?;
+    if !is_ring_fd(fd) {
+        return None;
+    }
+    let Some(region) = ring.regions.iter().find(|r| r.offsets.contains(&off)) else {
+        warn_once(
+            (NR_SETUP << 32) | 1,
+            &format!("io_uring mapping at offset {off:#x}"),
+            "kernel-allocated io_uring memory cannot be placed below 4 GiB",
+        );
+        return Some(-(EINVAL as i64));
+    };
+    // The kernel takes no address for a ring mapping.
+    if addr != 0 || len == 0 || page_up(len) > region.len {
+        return Some(-(EINVAL as i64));
+    }
+    let len = page_up(len);
+    let target = match p.mm().claim(0, len, false) {
+        Ok(t) => t,
+        Err(e) => return Some(e),
+    };
+    match sys!(
+        SYS_mremap,
+        region.addr,
+        0,
+        len,
+        MREMAP_MAYMOVE | MREMAP_FIXED,
+        target
+    ) {
+        Ok(_) => {
+            p.code_changed(target, len);
+            Some(target as i64)
+        }
+        Err(e) => {
+            p.mm().munmap(target, len);
+            Some(-(e.0 as i64))
+        }
+    }
+}
+
+/// io_uring_register, compat back end: passes through, except resizing
+/// the rings (their memory is x86run's).
+pub fn register_compat(p: &mut Process, a: &[u64; 6]) -> i64 {
+    if p.backend == Backend::Translate {
+        return super::syscall(p, NR_REGISTER as u64, a);
+    }
+    if a[1] == REGISTER_RESIZE_RINGS && ring(a[0] as i32).is_some() {
+        return raw(refuse(
+            5,
+            "IORING_REGISTER_RESIZE_RINGS",
+            "the rings' memory is x86run's",
+        ));
+    }
+    p.pass(Abi::I386, NR_REGISTER as u64, a)
+}
+
+/// Where io_uring_enter's temporary signal mask is (0: none).
+pub fn enter_sigmask(a: &[u64; 6]) -> Result<u64, Errno> {
+    let flags = a[3] as u32;
+    if flags & ENTER_EXT_ARG_REG != 0 || a[4] == 0 {
+        return Ok(0);
+    }
+    if flags & ENTER_EXT_ARG != 0 {
+        // struct io_uring_getevents_arg { u64 sigmask; ... }
+        return super::guest::read::<u64>(a[4]);
+    }
+    Ok(a[4])
+}
+
+// ---------------------------------------------------------------------
+// The translation back end's shadow ring.
+
+/// Host copies a request needs until its last CQE.
+enum Keep {
+    Iov(#[expect(dead_code, reason = "kept alive for the kernel")] Vec<iovec>),
+    Msg(Box<Msg>, u64, bool),
+}
+
+struct Pending {
+    user_data: u64,
+    keep: Keep,
+}
+
+/// The shadow of one ring (translation back end).
+struct Shadow {
+    fd: i32,
+    p: Params,
+    host_rings: u64,
+    host_rings_len: u64,
+    host_sqes: u64,
+    host_sqes_len: u64,
+    guest_rings: u64,
+    guest_sqes: u64,
+    /// Guest SQEs consumed (the guest ring's SQ head).
+    sq_head: u32,
+    /// CQEs given to the guest (the guest ring's CQ tail).
+    cq_tail: u32,
+    pending: HashMap<u64, Pending>,
+    next_tag: u32,
+    /// CQEs x86run posts itself (requests it failed), not yet in the ring.
+    local: VecDeque<(u64, i32)>,
+    /// Requests the kernel may still complete.
+    inflight: u64,
+}
+
+// SAFETY: the raw pointers in the kept host copies (iovec bases, msghdr
+// fields) point into guest memory or into the copies themselves; they
+// are only handed to the kernel, and the shadow is always behind a mutex.
+unsafe impl Send for Shadow {}
+
+fn rd32(at: u64) -> u32 {
+    mem::read_u32(at).unwrap_or(0)
+}
+
+fn wr32(at: u64, v: u32) {
+    let _ = mem::write_u32(at, v);
+}
+
+impl Shadow {
+    fn sq_mask(&self) -> u32 {
+        self.p.sq_entries - 1
+    }
+
+    fn cq_mask(&self) -> u32 {
+        self.p.cq_entries - 1
+    }
+
+    /// Copies up to `n` new guest SQEs into the host ring; returns how
+    /// many guest SQEs were consumed.
+    fn submit(&mut self, n: u32) -> u32 {
+        let p = self.p;
+        let sqe_len = sqe_size(p.flags) as usize;
+        fence(Ordering::SeqCst);
+        let gtail = rd32(self.guest_rings + p.sq_off.tail as u64);
+        let avail = gtail.wrapping_sub(self.sq_head).min(p.sq_entries);
+        let want = n.min(avail);
+        let mut done = 0;
+        while done < want {
+            let hhead = rd32(self.host_rings + p.sq_off.head as u64);
+            let htail = rd32(self.host_rings + p.sq_off.tail as u64);
+            if htail.wrapping_sub(hhead) >= p.sq_entries {
+                break;
+            }
+            let slot = self.sq_head & self.sq_mask();
+            let idx = if p.flags & SETUP_NO_SQARRAY != 0 {
+                slot
+            } else {
+                rd32(self.guest_rings + p.sq_off.array as u64 + 4 * slot as u64)
+            };
+            self.sq_head = self.sq_head.wrapping_add(1);
+            done += 1;
+            if idx >= p.sq_entries {
+                let d = self.guest_rings + p.sq_off.dropped as u64;
+                wr32(d, rd32(d).wrapping_add(1));
+                continue;
+            }
+            let mut sqe = vec![0u8; sqe_len];
+            if mem::read_bytes(self.guest_sqes + idx as u64 * sqe_len as u64, &mut sqe).is_err() {
+                continue;
+            }
+            let user_data = u64_at(&sqe, SQE_USER_DATA);
+            match self.translate(&mut sqe) {
+                Ok(()) => {}
+                Err(e) => {
+                    self.local.push_back((user_data, -e.0));
+                    continue;
+                }
+            }
+            let hslot = htail & self.sq_mask();
+            let dst = self.host_sqes + hslot as u64 * sqe_len as u64;
+            // SAFETY: the host SQE array is x86run's mapping of
+            // sq_entries SQEs; hslot < sq_entries.
+            unsafe {
+                std::ptr::copy_nonoverlapping(sqe.as_ptr(), dst as *mut u8, sqe_len);
+            }
+            if p.flags & SETUP_NO_SQARRAY == 0 {
+                wr32(
+                    self.host_rings + p.sq_off.array as u64 + 4 * hslot as u64,
+                    hslot,
+                );
+            }
+            fence(Ordering::SeqCst);
+            wr32(
+                self.host_rings + p.sq_off.tail as u64,
+                htail.wrapping_add(1),
+            );
+            self.inflight += 1;
+        }
+        fence(Ordering::SeqCst);
+        wr32(self.guest_rings + p.sq_off.head as u64, self.sq_head);
+        done
+    }
+
+    /// Gives one SQE host copies of the structs it points to.
+    fn translate(&mut self, sqe: &mut [u8]) -> Result<(), Errno> {
+        let op = sqe[0];
+        let addr = u64_at(sqe, 16);
+        let len = u32::from_le_bytes([sqe[24], sqe[25], sqe[26], sqe[27]]);
+        let keep = match op {
+            OP_READV | OP_WRITEV | OP_READV_FIXED | OP_WRITEV_FIXED => {
+                let v = iovecs(addr, len as u64)?;
+                put_u64(sqe, 16, v.as_ptr() as u64);
+                Keep::Iov(v)
+            }
+            OP_SENDMSG | OP_SENDMSG_ZC => {
+                let m = Box::new(Msg::read(addr, true)?);
+                put_u64(sqe, 16, &m.hdr as *const msghdr as u64);
+                Keep::Msg(m, addr, false)
+            }
+            OP_RECVMSG => {
+                let ioprio = u16::from_le_bytes([sqe[2], sqe[3]]);
+                let multishot = ioprio & RECV_MULTISHOT != 0;
+                if multishot {
+                    let g: super::abi32::Msghdr32 = super::guest::read(addr)?;
+                    if g.controllen != 0 {
+                        warn_once(
+                            (NR_SETUP << 32) | 2,
+                            "multishot IORING_OP_RECVMSG with control messages",
+                            "the kernel would write them in the host layout",
+                        );
+                        return Err(Errno::EINVAL);
+                    }
+                }
+                let m = Box::new(Msg::read(addr, false)?);
+                put_u64(sqe, 16, &m.hdr as *const msghdr as u64);
+                Keep::Msg(m, addr, !multishot)
+            }
+            OP_WAITID => {
+                warn_once(
+                    (NR_SETUP << 32) | 3,
+                    "IORING_OP_WAITID",
+                    "its siginfo is not translated; the request fails with EINVAL",
+                );
+                return Err(Errno::EINVAL);
+            }
+            OP_ASYNC_CANCEL => {
+                if let Some((tag, _)) = self.pending.iter().find(|(_, p)| p.user_data == addr) {
+                    put_u64(sqe, 16, *tag);
+                }
+                return Ok(());
+            }
+            _ => return Ok(()),
+        };
+        let tag = TAG | self.next_tag as u64;
+        self.next_tag = self.next_tag.wrapping_add(1);
+        let user_data = u64_at(sqe, SQE_USER_DATA);
+        put_u64(sqe, SQE_USER_DATA, tag);
+        self.pending.insert(tag, Pending { user_data, keep });
+        Ok(())
+    }
+
+    /// Copies CQEs (x86run's own first, then the host ring's) into the
+    /// guest's CQ ring while it has room; returns how many.
+    fn reap(&mut self) -> u32 {
+        let p = self.p;
+        let cqe_len = cqe_size(p.flags) as usize;
+        let mut n = 0;
+        fence(Ordering::SeqCst);
+        let ghead = rd32(self.guest_rings + p.cq_off.head as u64);
+        let room = |tail: u32| tail.wrapping_sub(ghead) < p.cq_entries;
+        let gcqe = |tail: u32| {
+            self.guest_rings
+                + p.cq_off.cqes as u64
+                + (tail & (p.cq_entries - 1)) as u64 * cqe_len as u64
+        };
+        while room(self.cq_tail) {
+            let Some((user_data, res)) = self.local.pop_front() else {
+                break;
+            };
+            let mut cqe = vec![0u8; cqe_len];
+            put_u64(&mut cqe, 0, user_data);
+            cqe[8..12].copy_from_slice(&res.to_le_bytes());
+            let _ = mem::write_bytes(gcqe(self.cq_tail), &cqe);
+            self.cq_tail = self.cq_tail.wrapping_add(1);
+            n += 1;
+        }
+        let hhead_at = self.host_rings + p.cq_off.head as u64;
+        let mut hhead = rd32(hhead_at);
+        let htail = rd32(self.host_rings + p.cq_off.tail as u64);
+        fence(Ordering::SeqCst);
+        while hhead != htail && room(self.cq_tail) {
+            let src = self.host_rings
+                + p.cq_off.cqes as u64
+                + (hhead & self.cq_mask()) as u64 * cqe_len as u64;
+            let mut cqe = vec![0u8; cqe_len];
+            let _ = mem::read_bytes(src, &mut cqe);
+            hhead = hhead.wrapping_add(1);
+            let user_data = u64_at(&cqe, 0);
+            let res = i32::from_le_bytes([cqe[8], cqe[9], cqe[10], cqe[11]]);
+            let flags = u32::from_le_bytes([cqe[12], cqe[13], cqe[14], cqe[15]]);
+            let last = flags & CQE_F_MORE == 0;
+            if last {
+                self.inflight = self.inflight.saturating_sub(1);
+            }
+            if user_data & TAG_MASK == TAG {
+                if let Some(pd) = self.pending.get(&user_data) {
+                    put_u64(&mut cqe, 0, pd.user_data);
+                    if let Keep::Msg(m, at, true) = &pd.keep {
+                        if res >= 0 {
+                            let _ = m.write_back(*at);
+                        }
+                    }
+                }
+                if last {
+                    self.pending.remove(&user_data);
+                }
+            }
+            let _ = mem::write_bytes(gcqe(self.cq_tail), &cqe);
+            self.cq_tail = self.cq_tail.wrapping_add(1);
+            n += 1;
+        }
+        fence(Ordering::SeqCst);
+        wr32(hhead_at, hhead);
+        wr32(self.guest_rings + p.cq_off.tail as u64, self.cq_tail);
+        // The kernel-side flags the guest reads: overflow, and "enter to
+        // get completions" while any are outstanding.
+        let hflags = rd32(self.host_rings + p.sq_off.flags as u64);
+        let mut gflags =
+            rd32(self.guest_rings + p.sq_off.flags as u64) & !(SQ_TASKRUN | SQ_CQ_OVERFLOW);
+        gflags |= hflags & SQ_CQ_OVERFLOW;
+        if self.inflight > 0 || !self.local.is_empty() || hhead != htail {
+            gflags |= SQ_TASKRUN;
+        }
+        wr32(self.guest_rings + p.sq_off.flags as u64, gflags);
+        let hover = rd32(self.host_rings + p.cq_off.overflow as u64);
+        wr32(self.guest_rings + p.cq_off.overflow as u64, hover);
+        n
+    }
+
+    /// CQEs the guest has not consumed yet.
+    fn ready(&self) -> u32 {
+        let ghead = rd32(self.guest_rings + self.p.cq_off.head as u64);
+        self.cq_tail.wrapping_sub(ghead)
+    }
+
+    /// SQEs in the host ring the kernel has not consumed.
+    fn host_unsubmitted(&self) -> u32 {
+        let h = rd32(self.host_rings + self.p.sq_off.head as u64);
+        let t = rd32(self.host_rings + self.p.sq_off.tail as u64);
+        t.wrapping_sub(h)
+    }
+}
+
+fn u64_at(b: &[u8], at: usize) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&b[at..at + 8]);
+    u64::from_le_bytes(w)
+}
+
+fn put_u64(b: &mut [u8], at: usize, v: u64) {
+    b[at..at + 8].copy_from_slice(&v.to_le_bytes());
+}
+
+/// A registration's iovec array (up to 16384 buffers, more than readv's
+/// UIO_MAXIOV; the kernel checks the count).
+fn buffers(at: u64, n: u64) -> Result<Vec<iovec>, Errno> {
+    let v: Vec<super::abi32::Iovec32> = super::guest::read_vec(at, n.min(1 << 14) as usize)?;
+    Ok(v.iter()
+        .map(|g| iovec {
+            iov_base: g.base as usize as *mut c_void,
+            iov_len: g.len as usize,
+        })
+        .collect())
+}
+
+fn refuse(key: u64, what: &str, why: &str) -> Res {
+    warn_once((NR_SETUP << 32) | 0x100 | key, what, why);
+    Err(Errno::EINVAL)
+}
+
+/// io_uring_setup(entries, params), translation back end: a host ring and
+/// a shadow the guest maps.
+pub fn setup_translate(_p: &mut Process, a: &[u64; 6]) -> Res {
+    let orig: Params = super::guest::read(a[1])?;
+    if orig.flags & SETUP_SQPOLL != 0 {
+        return refuse(
+            1,
+            "io_uring with IORING_SETUP_SQPOLL",
+            "the kernel thread would read the guest's 32-bit SQEs behind x86run's back",
+        );
+    }
+    if orig.flags & (SETUP_SQE_MIXED | SETUP_CQE_MIXED) != 0 {
+        return refuse(2, "io_uring with mixed-size SQEs or CQEs", "not translated");
+    }
+    if orig.flags & SETUP_REGISTERED_FD_ONLY != 0 {
+        return refuse(
+            3,
+            "io_uring with IORING_SETUP_REGISTERED_FD_ONLY",
+            "registered ring descriptors are not translated",
+        );
+    }
+    let mut hp = orig;
+    hp.flags &= !SETUP_NO_MMAP;
+    hp.sq_off.user_addr = 0;
+    hp.cq_off.user_addr = 0;
+    let fd = sys!(SYS_io_uring_setup, a[0], super::guest::mptr(&mut hp))?;
+    match shadow_for(fd as i32, &orig, hp) {
+        Ok((ring, out)) => {
+            if let Err(e) = super::guest::write(a[1], &out) {
+                let _ = sys!(SYS_close, fd);
+                return Err(e);
+            }
+            let old = rings().insert(fd as i32, Arc::new(ring));
+            drop(old);
+            Ok(fd)
+        }
+        Err(e) => {
+            let _ = sys!(SYS_close, fd);
+            Err(e)
+        }
+    }
+}
+
+fn shadow_for(fd: i32, orig: &Params, hp: Params) -> Result<(Ring, Params), Errno> {
+    let (rings_len, sqes_len) = sizes(&hp);
+    let host_rings = sys!(
+        SYS_mmap,
+        0,
+        rings_len,
+        PROT_READ | PROT_WRITE,
+        MAP_SHARED | MAP_POPULATE,
+        fd,
+        OFF_SQ_RING
+    )? as u64;
+    let host_sqes = match sys!(
+        SYS_mmap,
+        0,
+        sqes_len,
+        PROT_READ | PROT_WRITE,
+        MAP_SHARED | MAP_POPULATE,
+        fd,
+        OFF_SQES
+    ) {
+        Ok(v) => v as u64,
+        Err(e) => {
+            let _ = sys!(SYS_munmap, host_rings, rings_len);
+            return Err(e);
+        }
+    };
+    let mut regions = Vec::new();
+    let (guest_rings, guest_sqes) = if orig.flags & SETUP_NO_MMAP != 0 {
+        (orig.cq_off.user_addr, orig.sq_off.user_addr)
+    } else {
+        let r = shared(rings_len)?;
+        regions.push(Region {
+            offsets: &[OFF_SQ_RING, OFF_CQ_RING],
+            addr: r,
+            len: rings_len,
+        });
+        let s = shared(sqes_len)?;
+        regions.push(Region {
+            offsets: &[OFF_SQES],
+            addr: s,
+            len: sqes_len,
+        });
+        (r, s)
+    };
+    // The guest's rings start as the host's: zero indexes, masks, sizes.
+    let mut header = vec![0u8; hp.cq_off.cqes as usize];
+    let _ = mem::read_bytes(host_rings, &mut header);
+    let mut ring = Ring {
+        regions,
+        shadow: None,
+    };
+    if mem::write_bytes(guest_rings, &header).is_err() {
+        return Err(Errno::EFAULT);
+    }
+    let mut out = hp;
+    out.flags = orig.flags;
+    out.sq_off.user_addr = orig.sq_off.user_addr;
+    out.cq_off.user_addr = orig.cq_off.user_addr;
+    ring.shadow = Some(Mutex::new(Shadow {
+        fd,
+        p: hp,
+        host_rings,
+        host_rings_len: rings_len,
+        host_sqes,
+        host_sqes_len: sqes_len,
+        guest_rings,
+        guest_sqes,
+        sq_head: 0,
+        cq_tail: 0,
+        pending: HashMap::new(),
+        next_tag: 0,
+        local: VecDeque::new(),
+        inflight: 0,
+    }));
+    Ok((ring, out))
+}
+
+fn lock(s: &Mutex<Shadow>) -> MutexGuard<'_, Shadow> {
+    s.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// io_uring_enter(fd, to_submit, min_complete, flags, arg, argsz),
+/// translation back end.
+pub fn enter(_p: &mut Process, a: &[u64; 6]) -> Res {
+    let flags = a[3] as u32;
+    let ring = if flags & ENTER_REGISTERED_RING != 0 {
+        None
+    } else {
+        ring(a[0] as i32)
+    };
+    let Some(shadow) = ring.as_ref().and_then(|r| r.shadow.as_ref()) else {
+        return sys!(SYS_io_uring_enter, a[0], a[1], a[2], a[3], a[4], a[5]);
+    };
+    let (fd, submitted, submit_err) = {
+        let mut s = lock(shadow);
+        let submitted = s.submit(a[1] as u32);
+        let n = s.host_unsubmitted();
+        let r = if n > 0 {
+            sys!(NR_ENTER, s.fd, n, 0, 0, 0, 0)
+        } else {
+            Ok(0)
+        };
+        s.reap();
+        (s.fd, submitted, r.err())
+    };
+    if let Some(e) = submit_err {
+        if submitted == 0 {
+            return Err(e);
+        }
+    }
+    let min = a[2] as u32;
+    if flags & ENTER_GETEVENTS != 0 && min > 0 {
+        let ready = lock(shadow).ready();
+        if ready < min {
+            let wait_flags = flags & !ENTER_REGISTERED_RING;
+            let r = sys!(NR_ENTER, fd, 0, min - ready, wait_flags, a[4], a[5]);
+            lock(shadow).reap();
+            if let Err(e) = r {
+                if submitted == 0 {
+                    return Err(e);
+                }
+            }
+        }
+    }
+    Ok(submitted as i64)
+}
+
+/// io_uring_register(fd, opcode, arg, nr_args), translation back end.
+pub fn register(_p: &mut Process, a: &[u64; 6]) -> Res {
+    let (fd, op, arg, nr) = (a[0], a[1], a[2], a[3]);
+    if op & REGISTER_USE_REGISTERED_RING != 0 || op == REGISTER_RING_FDS {
+        return refuse(
+            4,
+            "io_uring registered ring descriptors",
+            "x86run finds a ring's shadow by its descriptor",
+        );
+    }
+    if op == REGISTER_RESIZE_RINGS && ring(fd as i32).is_some() {
+        return refuse(
+            5,
+            "IORING_REGISTER_RESIZE_RINGS",
+            "the shadow ring is not resized",
+        );
+    }
+    match op {
+        REGISTER_BUFFERS if arg != 0 => {
+            let v = buffers(arg, nr)?;
+            sys!(NR_REGISTER, fd, op, v.as_ptr(), nr)
+        }
+        REGISTER_BUFFERS2 | REGISTER_BUFFERS_UPDATE if nr == 32 => {
+            // io_uring_rsrc_register { u32 nr, flags; u64 resv2, data, tags }
+            // io_uring_rsrc_update2 { u32 offset, resv; u64 data, tags; u32 nr, resv2 }
+            let mut b = [0u8; 32];
+            mem::read_bytes(arg, &mut b).map_err(|_| Errno::EFAULT)?;
+            let (count, data_at) = if op == REGISTER_BUFFERS2 {
+                (u32::from_le_bytes([b[0], b[1], b[2], b[3]]), 16)
+            } else {
+                (u32::from_le_bytes([b[24], b[25], b[26], b[27]]), 8)
+            };
+            let data = u64_at(&b, data_at);
+            let v = if data != 0 {
+                buffers(data, count as u64)?
+            } else {
+                Vec::new()
+            };
+            if data != 0 {
+                put_u64(&mut b, data_at, v.as_ptr() as u64);
+            }
+            sys!(NR_REGISTER, fd, op, b.as_ptr(), nr)
+        }
+        _ => sys!(NR_REGISTER, fd, op, arg, nr),
+    }
+}
