@@ -33,6 +33,7 @@ const PROGRAMS: &[(&str, &[u32])] = &[
     ("ioctl", &[32, 64]),
     ("legacy", &[32]),
     ("uring", &[32, 64]),
+    ("devioctl", &[32, 64]),
 ];
 
 fn source_dir() -> PathBuf {

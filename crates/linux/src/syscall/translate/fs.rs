@@ -116,6 +116,7 @@ pub fn close(_p: &mut Process, a: &[u64; 6]) -> Res {
         set_small(a[0] as i64, false);
         input::closed(a[0]);
         super::uring::forget(a[0]);
+        super::ioctl_dev::closed(a[0]);
     }
     r
 }

@@ -7,6 +7,7 @@
 
 use super::abi32::*;
 use super::guest::{self, mptr, zeroed};
+use super::ioctl_dev as dev;
 use super::{warn_once, Errno, Res};
 use crate::process::Process;
 use libc::SYS_ioctl;
@@ -115,6 +116,8 @@ static TABLE: &[Ioctl] = &[
     row(0x80108907, "SIOCGSTAMPNS_NEW", Same),
     row(0x8912, "SIOCGIFCONF", Convert(siocgifconf)),
     row(0x894B, "SIOCOUTQNSD", Same),
+    row(0x890B, "SIOCADDRT", Convert(dev::routing)),
+    row(0x890C, "SIOCDELRT", Convert(dev::routing)),
     row(0x8953, "SIOCDARP", Same),
     row(0x8954, "SIOCGARP", Same),
     row(0x8955, "SIOCSARP", Same),
@@ -288,6 +291,7 @@ static TABLE: &[Ioctl] = &[
     row(0xc0445609, "VIDIOC_QUERYBUF", Convert(v4l2_querybuf)),
     row(0xc044560f, "VIDIOC_QBUF", Convert(v4l2_qbuf)),
     row(0xc0445611, "VIDIOC_DQBUF", Convert(v4l2_dqbuf)),
+    row(0xc044565d, "VIDIOC_PREPARE_BUF", Convert(v4l2_prepare_buf)),
     row(0x40045612, "VIDIOC_STREAMON", Same),
     row(0x40045613, "VIDIOC_STREAMOFF", Same),
     row(0xc0cc5615, "VIDIOC_G_PARM", Same),
@@ -309,11 +313,77 @@ static TABLE: &[Ioctl] = &[
     row(0x5514, "USBDEVFS_RESET", Same),
     row(0x80045515, "USBDEVFS_CLEAR_HALT", Same),
     row(0x8004551a, "USBDEVFS_GET_CAPABILITIES", Same),
+    row(
+        0x802c550a,
+        "USBDEVFS_SUBMITURB",
+        Convert(dev::usb_submiturb),
+    ),
+    row(0x550b, "USBDEVFS_DISCARDURB", Convert(dev::usb_discardurb)),
+    row(0x4004550c, "USBDEVFS_REAPURB", Convert(dev::usb_reapurb)),
+    row(
+        0x4004550d,
+        "USBDEVFS_REAPURBNDELAY",
+        Convert(dev::usb_reapurb),
+    ),
     // ALSA: the layout-stable PCM and control requests.
     row(0x80044100, "SNDRV_PCM_IOCTL_PVERSION", Same),
     row(0x81204101, "SNDRV_PCM_IOCTL_INFO", Same),
     row(0x40044102, "SNDRV_PCM_IOCTL_TSTAMP", Same),
     row(0x40044103, "SNDRV_PCM_IOCTL_TTSTAMP", Same),
+    row(0x40044104, "SNDRV_PCM_IOCTL_USER_PVERSION", Same),
+    row(
+        0xc25c4110,
+        "SNDRV_PCM_IOCTL_HW_REFINE",
+        Convert(dev::pcm_hw_params),
+    ),
+    row(
+        0xc25c4111,
+        "SNDRV_PCM_IOCTL_HW_PARAMS",
+        Convert(dev::pcm_hw_params),
+    ),
+    row(0x4112, "SNDRV_PCM_IOCTL_HW_FREE", Same),
+    row(
+        0xc0684113,
+        "SNDRV_PCM_IOCTL_SW_PARAMS",
+        Convert(dev::pcm_sw_params),
+    ),
+    row(0x80044121, "SNDRV_PCM_IOCTL_DELAY", Convert(dev::pcm_delay)),
+    row(0x4122, "SNDRV_PCM_IOCTL_HWSYNC", Same),
+    row(
+        0x80104132,
+        "SNDRV_PCM_IOCTL_CHANNEL_INFO",
+        Convert(dev::pcm_channel_info),
+    ),
+    row(
+        0x40044146,
+        "SNDRV_PCM_IOCTL_REWIND",
+        Convert(dev::pcm_rewind_forward),
+    ),
+    row(
+        0x40044149,
+        "SNDRV_PCM_IOCTL_FORWARD",
+        Convert(dev::pcm_rewind_forward),
+    ),
+    row(
+        0x400c4150,
+        "SNDRV_PCM_IOCTL_WRITEI_FRAMES",
+        Convert(dev::pcm_xfer),
+    ),
+    row(
+        0x800c4151,
+        "SNDRV_PCM_IOCTL_READI_FRAMES",
+        Convert(dev::pcm_xfer),
+    ),
+    row(
+        0x400c4152,
+        "SNDRV_PCM_IOCTL_WRITEN_FRAMES",
+        Convert(dev::pcm_xfer),
+    ),
+    row(
+        0x800c4153,
+        "SNDRV_PCM_IOCTL_READN_FRAMES",
+        Convert(dev::pcm_xfer),
+    ),
     row(0x4140, "SNDRV_PCM_IOCTL_PREPARE", Same),
     row(0x4141, "SNDRV_PCM_IOCTL_RESET", Same),
     row(0x4142, "SNDRV_PCM_IOCTL_START", Same),
@@ -724,15 +794,7 @@ const V4L2_BUF: [(usize, usize, usize); 9] = [
 
 fn v4l2_buf(fd: u64, arg: u64, host_req: u32) -> Res {
     let g = guest::read_bytes(arg, 68)?;
-    let ty = u32::from_le_bytes(g[4..8].try_into().unwrap_or_default());
-    if ty == 9 || ty == 10 {
-        warn_once(
-            1 << 40 | host_req as u64,
-            "i386 ioctl VIDIOC_*BUF",
-            "multi-planar buffers are not translated",
-        );
-        return Err(Errno::EINVAL);
-    }
+    let ty = le32(&g, 4);
     let mut h = [0u8; 88];
     for (go, ho, n) in V4L2_BUF {
         h[ho..ho + n].copy_from_slice(&g[go..go + n]);
@@ -740,13 +802,30 @@ fn v4l2_buf(fd: u64, arg: u64, host_req: u32) -> Res {
     // tv_sec sign-extends.
     let sec = i32::from_le_bytes(g[20..24].try_into().unwrap_or_default()) as i64;
     h[24..32].copy_from_slice(&sec.to_le_bytes());
+    // Multi-planar: m.planes points to `length` planes, converted both
+    // ways (get/put_v4l2_plane32).
+    let guest_planes = le32(&g, 52) as u64;
+    let mut planes = None;
+    if dev::v4l2_multiplanar(ty) {
+        planes = dev::v4l2_planes_in(guest_planes, le32(&g, 56), le32(&g, 48));
+        let p = planes.as_ref().map_or(guest_planes, |p| p.as_ptr() as u64);
+        h[64..72].copy_from_slice(&p.to_le_bytes());
+    }
     let r = host_ioctl(fd, host_req, h.as_mut_ptr() as u64)?;
     let mut out = [0u8; 68];
     for (go, ho, n) in V4L2_BUF {
         out[go..go + n].copy_from_slice(&h[ho..ho + n]);
     }
+    if let Some(p) = &planes {
+        out[52..56].copy_from_slice(&(guest_planes as u32).to_le_bytes());
+        dev::v4l2_planes_out(guest_planes, p)?;
+    }
     guest::write_from(arg, &out)?;
     Ok(r)
+}
+
+fn v4l2_prepare_buf(fd: u64, _req: u32, arg: u64) -> Res {
+    v4l2_buf(fd, arg, 0xc058565d)
 }
 
 fn v4l2_querybuf(fd: u64, _req: u32, arg: u64) -> Res {

@@ -14,6 +14,7 @@ mod guest;
 mod ids;
 mod input;
 mod ioctl;
+mod ioctl_dev;
 mod ipc;
 mod misc;
 pub mod place;
