@@ -14,6 +14,8 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
+#include <pthread.h>
 
 struct ring {
     int fd;
@@ -120,6 +122,19 @@ static void submit_wait(struct ring *r, const char *what, unsigned n) {
             break;
         got += reap(r, what);
     }
+}
+
+/* A thread that waits (up to 5 s) for one completion another thread
+ * brings about. */
+static struct ring *waited;
+static long wait_result;
+static void *waiter(void *arg) {
+    struct __kernel_timespec to = {5, 0};
+    struct io_uring_getevents_arg ga = {0, 8, 0, (uintptr_t)&to};
+    long n = syscall(__NR_io_uring_enter, waited->fd, 0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &ga,
+                     sizeof ga);
+    wait_result = n < 0 ? -errno : n;
+    return arg;
 }
 
 int main(void) {
@@ -300,6 +315,33 @@ int main(void) {
         if (!peeked)
             usleep(1000);
     }
+
+    /* One thread waits, the other submits (and reaps) */
+    waited = &r;
+    pthread_t th;
+    pthread_create(&th, NULL, waiter, NULL);
+    usleep(50 * 1000);
+    sqe_get(&r, IORING_OP_NOP, 42);
+    printf("threads: submitted %d\n", enter(&r, 1, 0));
+    pthread_join(th, NULL);
+    printf("threads: waiter got %ld\n", wait_result);
+    reap(&r, "threads");
+
+    /* WAITID for a child that exits with status 3 */
+    pid_t child = fork();
+    if (child == 0)
+        _exit(3);
+    siginfo_t si;
+    memset(&si, 0x5a, sizeof si);
+    s = sqe_get(&r, 50 /* IORING_OP_WAITID */, 41);
+    s->fd = child;
+    s->len = P_PID;
+    s->file_index = WEXITED;
+    s->addr2 = (uintptr_t)&si;
+    submit_wait(&r, "waitid", 1);
+    printf("waitid: signo=%d code=%d status=%d pid-ok=%d\n", si.si_signo, si.si_code, si.si_status,
+           si.si_pid == child);
+    waitpid(child, NULL, WNOHANG);
 
     /* Errors: a bad opcode, a bad fd, an iovec array that is not mapped */
     sqe_get(&r, 250, 30);

@@ -18,9 +18,10 @@
 //!   host ring is; io_uring_enter copies the guest's new SQEs into the
 //!   host ring, giving the ops whose structs differ in layout
 //!   (READV/WRITEV and their _FIXED forms: iovec arrays; SENDMSG,
-//!   SENDMSG_ZC, RECVMSG: msghdr and control messages) host copies that
-//!   live until their last CQE, then copies the host's CQEs back (a
-//!   RECVMSG's header and control messages are written back first).
+//!   SENDMSG_ZC, RECVMSG: msghdr and control messages; WAITID: siginfo)
+//!   host copies that live until their last CQE, then copies the host's
+//!   CQEs back (a RECVMSG's header and control messages and a WAITID's
+//!   siginfo are written back first).
 //!   Those requests carry an x86run tag as user_data in the host ring; the
 //!   guest's value is restored in its CQE, and ASYNC_CANCEL by user_data
 //!   is pointed at the tag. Every other op has the same layout in both
@@ -31,8 +32,8 @@
 //!   which tells a guest that peeks at its CQ ring (liburing does) to
 //!   enter the kernel. Refused with one warning: SQPOLL (the kernel thread
 //!   would read the guest's ring behind x86run's back), mixed-size SQEs or
-//!   CQEs, registered ring descriptors, ring resizing; IORING_OP_WAITID
-//!   (a native siginfo) fails its SQE with EINVAL.
+//!   CQEs, registered ring descriptors, ring resizing; a multishot
+//!   RECVMSG with control messages fails its SQE with EINVAL.
 
 use super::fs::iovecs;
 use super::socket::Msg;
@@ -147,6 +148,10 @@ const SQE_USER_DATA: usize = 32;
 /// for (the low 32 bits count).
 const TAG: u64 = 0x7838_3672_0000_0000;
 const TAG_MASK: u64 = 0xffff_ffff_0000_0000;
+/// The user_data of the NOP that wakes threads waiting in the host ring
+/// when another thread moved completions to the guest's ring (the host
+/// ring no longer shows them).
+const WAKE: u64 = 0x7838_3677_616b_6521;
 
 /// A mapping x86run owns that the guest may map at a ring offset.
 struct Region {
@@ -419,6 +424,8 @@ pub fn enter_sigmask(a: &[u64; 6]) -> Result<u64, Errno> {
 enum Keep {
     Iov(#[expect(dead_code, reason = "kept alive for the kernel")] Vec<iovec>),
     Msg(Box<Msg>, u64, bool),
+    /// WAITID: the host siginfo and the guest's.
+    Siginfo(Box<super::abi32::HostSiginfo>, u64),
 }
 
 struct Pending {
@@ -446,6 +453,8 @@ struct Shadow {
     local: VecDeque<(u64, i32)>,
     /// Requests the kernel may still complete.
     inflight: u64,
+    /// Threads waiting in the host ring for completions.
+    waiters: u32,
 }
 
 // SAFETY: the raw pointers in the kept host copies (iovec bases, msghdr
@@ -571,12 +580,15 @@ impl Shadow {
                 Keep::Msg(m, addr, !multishot)
             }
             OP_WAITID => {
-                warn_once(
-                    (NR_SETUP << 32) | 3,
-                    "IORING_OP_WAITID",
-                    "its siginfo is not translated; the request fails with EINVAL",
-                );
-                return Err(Errno::EINVAL);
+                // infop is in addr2; the kernel fills signo, errno,
+                // code, pid, uid and status (io_waitid_copy_si).
+                let infop = u64_at(sqe, 8);
+                if infop == 0 {
+                    return Ok(());
+                }
+                let h: Box<super::abi32::HostSiginfo> = Box::new(super::guest::zeroed());
+                put_u64(sqe, 8, &*h as *const _ as u64);
+                Keep::Siginfo(h, infop)
             }
             OP_ASYNC_CANCEL => {
                 if let Some((tag, _)) = self.pending.iter().find(|(_, p)| p.user_data == addr) {
@@ -631,6 +643,9 @@ impl Shadow {
             let _ = mem::read_bytes(src, &mut cqe);
             hhead = hhead.wrapping_add(1);
             let user_data = u64_at(&cqe, 0);
+            if user_data == WAKE {
+                continue;
+            }
             let res = i32::from_le_bytes([cqe[8], cqe[9], cqe[10], cqe[11]]);
             let flags = u32::from_le_bytes([cqe[12], cqe[13], cqe[14], cqe[15]]);
             let last = flags & CQE_F_MORE == 0;
@@ -640,10 +655,13 @@ impl Shadow {
             if user_data & TAG_MASK == TAG {
                 if let Some(pd) = self.pending.get(&user_data) {
                     put_u64(&mut cqe, 0, pd.user_data);
-                    if let Keep::Msg(m, at, true) = &pd.keep {
-                        if res >= 0 {
-                            let _ = m.write_back(*at);
-                        }
+                    let wrote = match &pd.keep {
+                        Keep::Msg(m, at, true) if res >= 0 => m.write_back(*at),
+                        Keep::Siginfo(h, at) if res >= 0 => write_siginfo(h, *at),
+                        _ => Ok(()),
+                    };
+                    if let Err(e) = wrote {
+                        cqe[8..12].copy_from_slice(&(-e.0).to_le_bytes());
                     }
                 }
                 if last {
@@ -669,7 +687,38 @@ impl Shadow {
         wr32(self.guest_rings + p.sq_off.flags as u64, gflags);
         let hover = rd32(self.host_rings + p.cq_off.overflow as u64);
         wr32(self.guest_rings + p.cq_off.overflow as u64, hover);
+        if n > 0 && self.waiters > 0 {
+            self.wake();
+        }
         n
+    }
+
+    /// Posts a NOP to the host ring so that threads waiting there look
+    /// at the guest's ring again.
+    fn wake(&mut self) {
+        let p = self.p;
+        let sqe_len = sqe_size(p.flags);
+        let hhead = rd32(self.host_rings + p.sq_off.head as u64);
+        let htail = rd32(self.host_rings + p.sq_off.tail as u64);
+        if htail.wrapping_sub(hhead) >= p.sq_entries {
+            return;
+        }
+        let hslot = htail & self.sq_mask();
+        let mut sqe = vec![0u8; sqe_len as usize];
+        put_u64(&mut sqe, SQE_USER_DATA, WAKE);
+        let _ = mem::write_bytes(self.host_sqes + hslot as u64 * sqe_len, &sqe);
+        if p.flags & SETUP_NO_SQARRAY == 0 {
+            wr32(
+                self.host_rings + p.sq_off.array as u64 + 4 * hslot as u64,
+                hslot,
+            );
+        }
+        fence(Ordering::SeqCst);
+        wr32(
+            self.host_rings + p.sq_off.tail as u64,
+            htail.wrapping_add(1),
+        );
+        let _ = sys!(NR_ENTER, self.fd, self.host_unsubmitted(), 0, 0, 0, 0);
     }
 
     /// CQEs the guest has not consumed yet.
@@ -684,6 +733,21 @@ impl Shadow {
         let t = rd32(self.host_rings + self.p.sq_off.tail as u64);
         t.wrapping_sub(h)
     }
+}
+
+/// The fields of a waitid siginfo, in the i386 layout.
+fn write_siginfo(h: &super::abi32::HostSiginfo, at: u64) -> Result<(), Errno> {
+    let f = h.f;
+    let words = [
+        h.signo as u32,
+        h.errno as u32,
+        h.code as u32,
+        f[0] as u32,         // pid
+        (f[0] >> 32) as u32, // uid
+        f[1] as u32,         // status
+    ];
+    let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+    super::guest::write_from(at, &bytes)
 }
 
 fn u64_at(b: &[u8], at: usize) -> u64 {
@@ -829,6 +893,7 @@ fn shadow_for(fd: i32, orig: &Params, hp: Params) -> Result<(Ring, Params), Errn
         next_tag: 0,
         local: VecDeque::new(),
         inflight: 0,
+        waiters: 0,
     }));
     Ok((ring, out))
 }
@@ -868,15 +933,35 @@ pub fn enter(_p: &mut Process, a: &[u64; 6]) -> Res {
     }
     let min = a[2] as u32;
     if flags & ENTER_GETEVENTS != 0 && min > 0 {
-        let ready = lock(shadow).ready();
-        if ready < min {
-            let wait_flags = flags & !ENTER_REGISTERED_RING;
-            let r = sys!(NR_ENTER, fd, 0, min - ready, wait_flags, a[4], a[5]);
-            lock(shadow).reap();
-            if let Err(e) = r {
-                if submitted == 0 {
-                    return Err(e);
+        let wait_flags = flags & !ENTER_REGISTERED_RING;
+        loop {
+            let ready = {
+                let mut s = lock(shadow);
+                s.reap();
+                let ready = s.ready();
+                if ready < min {
+                    s.waiters += 1;
                 }
+                ready
+            };
+            if ready >= min {
+                break;
+            }
+            let r = sys!(NR_ENTER, fd, 0, min - ready, wait_flags, a[4], a[5]);
+            let ready = {
+                let mut s = lock(shadow);
+                s.waiters -= 1;
+                s.reap();
+                s.ready()
+            };
+            // The kernel reports a timeout or signal only when the ring
+            // holds nothing.
+            match r {
+                Err(e) if ready == 0 && submitted == 0 => return Err(e),
+                Err(_) => break,
+                Ok(_) if ready >= min => break,
+                // Woken for completions another thread moved: look again.
+                Ok(_) => {}
             }
         }
     }
