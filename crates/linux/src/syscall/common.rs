@@ -104,6 +104,12 @@ pub fn do_mmap(
         if let Some(r) = super::translate::uring::mmap(p, addr, len, flags, fd, off) {
             return r;
         }
+        if p.backend == crate::process::Backend::Translate
+            && fd >= 0
+            && super::translate::mmap_refused(fd, off)
+        {
+            return -(libc::ENXIO as i64);
+        }
     }
     let r = p.mm().mmap(addr, len, prot as i32, flags as i32, fd, off);
     if r >= 0 {

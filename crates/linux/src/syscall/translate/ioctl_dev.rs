@@ -237,6 +237,16 @@ pub fn pcm_sw_params(fd: u64, _req: u32, arg: u64) -> Res {
     Ok(r)
 }
 
+/// A guest mmap of a PCM device's status or control record
+/// (SNDRV_PCM_MMAP_OFFSET_STATUS/CONTROL, old and new): the kernel would
+/// map its 64-bit layout, which it refuses a 32-bit caller too
+/// (no_compat_mmap). ENXIO makes alsa-lib use the SYNC_PTR ioctl.
+pub fn pcm_mmap_refused(fd: i32, off: u64) -> bool {
+    (0x8000_0000..=0x8300_0000).contains(&off)
+        && std::fs::read_link(format!("/proc/self/fd/{fd}"))
+            .is_ok_and(|l| l.to_string_lossy().starts_with("/dev/snd/pcm"))
+}
+
 /// SNDRV_PCM_IOCTL_DELAY: an snd_pcm_sframes_t (long).
 pub fn pcm_delay(fd: u64, _req: u32, arg: u64) -> Res {
     let mut v: i64 = 0;

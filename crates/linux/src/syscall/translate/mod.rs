@@ -41,6 +41,12 @@ pub fn ioctl_name(req: u32) -> Option<&'static str> {
     ioctl::name(req)
 }
 
+/// Whether a guest mmap must fail with ENXIO because the kernel would
+/// give it a record in the 64-bit layout (ALSA PCM status and control).
+pub fn mmap_refused(fd: i32, off: u64) -> bool {
+    ioctl_dev::pcm_mmap_refused(fd, off)
+}
+
 /// A kernel error number (positive), as the translated call returns it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Errno(pub i32);
