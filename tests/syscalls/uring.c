@@ -327,6 +327,20 @@ int main(void) {
     printf("threads: waiter got %ld\n", wait_result);
     reap(&r, "threads");
 
+    /* A registered ring descriptor: enter through its index */
+    struct io_uring_rsrc_update upd = {(unsigned)-1, 0, (unsigned)r.fd};
+    long rr = syscall(__NR_io_uring_register, r.fd, IORING_REGISTER_RING_FDS, &upd, 1);
+    printf("register ring fd: %ld\n", rr < 0 ? -(long)errno : rr);
+    if (rr == 1) {
+        sqe_get(&r, IORING_OP_NOP, 43);
+        long n = syscall(__NR_io_uring_enter, upd.offset, 1, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_REGISTERED_RING,
+                         NULL, 8);
+        printf("registered enter: %ld\n", n < 0 ? -(long)errno : n);
+        reap(&r, "registered");
+        rr = syscall(__NR_io_uring_register, r.fd, IORING_UNREGISTER_RING_FDS, &upd, 1);
+        printf("unregister ring fd: %ld\n", rr < 0 ? -(long)errno : rr);
+    }
+
     /* WAITID for a child that exits with status 3 */
     pid_t child = fork();
     if (child == 0)

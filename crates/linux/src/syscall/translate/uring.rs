@@ -30,9 +30,11 @@
 //!   Completions reach the guest's ring only in io_uring_enter; while
 //!   requests are in flight the guest's SQ flags carry IORING_SQ_TASKRUN,
 //!   which tells a guest that peeks at its CQ ring (liburing does) to
-//!   enter the kernel. Refused with one warning: SQPOLL (the kernel thread
+//!   enter the kernel. A ring registered with IORING_REGISTER_RING_FDS
+//!   is found by (thread, index), and x86run then keeps a descriptor of
+//!   its own for it. Refused with one warning: SQPOLL (the kernel thread
 //!   would read the guest's ring behind x86run's back), mixed-size SQEs or
-//!   CQEs, registered ring descriptors, ring resizing; a multishot
+//!   CQEs, IORING_SETUP_REGISTERED_FD_ONLY, ring resizing; a multishot
 //!   RECVMSG with control messages fails its SQE with EINVAL.
 
 use super::fs::iovecs;
@@ -87,6 +89,7 @@ const REGISTER_BUFFERS: u64 = 0;
 const REGISTER_BUFFERS2: u64 = 15;
 const REGISTER_BUFFERS_UPDATE: u64 = 16;
 const REGISTER_RING_FDS: u64 = 20;
+const REGISTER_UNREGISTER_RING_FDS: u64 = 21;
 const REGISTER_RESIZE_RINGS: u64 = 33;
 const REGISTER_USE_REGISTERED_RING: u64 = 1 << 31;
 
@@ -175,6 +178,9 @@ impl Drop for Ring {
             let s = s.lock().unwrap_or_else(|e| e.into_inner());
             let _ = sys!(SYS_munmap, s.host_rings, s.host_rings_len);
             let _ = sys!(SYS_munmap, s.host_sqes, s.host_sqes_len);
+            if s.own_fd {
+                let _ = sys!(SYS_close, s.fd);
+            }
         }
     }
 }
@@ -188,6 +194,23 @@ fn rings() -> MutexGuard<'static, BTreeMap<i32, Arc<Ring>>> {
 
 fn ring(fd: i32) -> Option<Arc<Ring>> {
     rings().get(&fd).cloned()
+}
+
+/// Rings registered with IORING_REGISTER_RING_FDS, by (thread, index):
+/// registered indexes belong to the registering thread.
+type Registered = HashMap<(i64, u32), Arc<Ring>>;
+static REGISTERED: Mutex<Option<Registered>> = Mutex::new(None);
+
+fn registered() -> MutexGuard<'static, Option<Registered>> {
+    REGISTERED.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn tid() -> i64 {
+    sys!(SYS_gettid).unwrap_or(0)
+}
+
+fn registered_ring(index: u64) -> Option<Arc<Ring>> {
+    registered().as_ref()?.get(&(tid(), index as u32)).cloned()
 }
 
 /// The descriptor was closed: its ring (if any) is no longer the guest's.
@@ -435,7 +458,11 @@ struct Pending {
 
 /// The shadow of one ring (translation back end).
 struct Shadow {
+    /// The descriptor host calls use: the guest's, or x86run's own
+    /// duplicate once the ring is registered (the guest may then close
+    /// its descriptor and go on through the registered index).
     fd: i32,
+    own_fd: bool,
     p: Params,
     host_rings: u64,
     host_rings_len: u64,
@@ -760,6 +787,41 @@ fn put_u64(b: &mut [u8], at: usize, v: u64) {
     b[at..at + 8].copy_from_slice(&v.to_le_bytes());
 }
 
+/// IORING_REGISTER_RING_FDS / UNREGISTER_RING_FDS: an array of
+/// io_uring_rsrc_update {u32 offset, resv; u64 data (the ring fd)}, the
+/// same in both ABIs. x86run notes which shadow each index names, and
+/// keeps a descriptor of its own for a registered ring.
+fn register_ring_fds(fd: u64, op: u64, arg: u64, nr: u64) -> Res {
+    let r = sys!(NR_REGISTER, fd, op, arg, nr)?;
+    let tid = tid();
+    for k in 0..(r.max(0) as u64).min(nr) {
+        let Ok(e) = super::guest::read::<[u32; 4]>(arg + 16 * k) else {
+            break;
+        };
+        let (index, ring_fd) = (e[0], e[2] as i32);
+        let mut reg = registered();
+        let map = reg.get_or_insert_with(HashMap::new);
+        if op == REGISTER_UNREGISTER_RING_FDS {
+            map.remove(&(tid, index));
+            continue;
+        }
+        let Some(ring) = ring(ring_fd) else {
+            continue;
+        };
+        if let Some(sh) = &ring.shadow {
+            let mut s = lock(sh);
+            if !s.own_fd {
+                if let Ok(own) = sys!(SYS_fcntl, s.fd, F_DUPFD_CLOEXEC, 900) {
+                    s.fd = own as i32;
+                    s.own_fd = true;
+                }
+            }
+        }
+        map.insert((tid, index), ring);
+    }
+    Ok(r)
+}
+
 /// A registration's iovec array (up to 16384 buffers, more than readv's
 /// UIO_MAXIOV; the kernel checks the count).
 fn buffers(at: u64, n: u64) -> Result<Vec<iovec>, Errno> {
@@ -880,6 +942,7 @@ fn shadow_for(fd: i32, orig: &Params, hp: Params) -> Result<(Ring, Params), Errn
     out.cq_off.user_addr = orig.cq_off.user_addr;
     ring.shadow = Some(Mutex::new(Shadow {
         fd,
+        own_fd: false,
         p: hp,
         host_rings,
         host_rings_len: rings_len,
@@ -907,7 +970,7 @@ fn lock(s: &Mutex<Shadow>) -> MutexGuard<'_, Shadow> {
 pub fn enter(_p: &mut Process, a: &[u64; 6]) -> Res {
     let flags = a[3] as u32;
     let ring = if flags & ENTER_REGISTERED_RING != 0 {
-        None
+        registered_ring(a[0])
     } else {
         ring(a[0] as i32)
     };
@@ -971,12 +1034,16 @@ pub fn enter(_p: &mut Process, a: &[u64; 6]) -> Res {
 /// io_uring_register(fd, opcode, arg, nr_args), translation back end.
 pub fn register(_p: &mut Process, a: &[u64; 6]) -> Res {
     let (fd, op, arg, nr) = (a[0], a[1], a[2], a[3]);
-    if op & REGISTER_USE_REGISTERED_RING != 0 || op == REGISTER_RING_FDS {
-        return refuse(
-            4,
-            "io_uring registered ring descriptors",
-            "x86run finds a ring's shadow by its descriptor",
-        );
+    let (fd, op) = if op & REGISTER_USE_REGISTERED_RING != 0 {
+        match registered_ring(fd).and_then(|r| r.shadow.as_ref().map(|s| lock(s).fd)) {
+            Some(host_fd) => (host_fd as u64, op & !REGISTER_USE_REGISTERED_RING),
+            None => (fd, op),
+        }
+    } else {
+        (fd, op)
+    };
+    if op == REGISTER_RING_FDS || op == REGISTER_UNREGISTER_RING_FDS {
+        return register_ring_fds(fd, op, arg, nr);
     }
     if op == REGISTER_RESIZE_RINGS && ring(fd as i32).is_some() {
         return refuse(
