@@ -3,8 +3,8 @@
 
 use crate::mem;
 use iced_x86::{Decoder, DecoderOptions, FlowControl, Instruction};
+use std::cell::Cell;
 use std::collections::HashMap;
-use std::rc::Rc;
 
 /// Most instructions in one decoded block.
 const MAX_BLOCK: usize = 64;
@@ -20,9 +20,46 @@ pub enum DecodeError {
 
 /// A decoded basic block: each instruction with its semantics.
 pub struct Block {
+    /// The instructions, then a terminator op.
     pub insns: Vec<crate::fast::Op>,
     /// First byte past the block.
     pub end: u64,
+    /// Blocks that ran after this one, by start address (block chaining:
+    /// the interpreter finds the next block here without a lookup). Reset
+    /// in every block whenever any block is dropped, so they never dangle.
+    links: [Cell<(u64, *const Block)>; 2],
+}
+
+impl Block {
+    /// The block chained to this one at `addr`, if any.
+    #[inline(always)]
+    pub fn successor(&self, addr: u64) -> Option<&Block> {
+        for l in &self.links {
+            let (a, b) = l.get();
+            if a == addr && !b.is_null() {
+                // SAFETY: links point at blocks owned by the cache (boxed,
+                // so they do not move), and are reset before any is dropped.
+                return Some(unsafe { &*b });
+            }
+        }
+        None
+    }
+
+    /// Chains `next` (starting at `addr`) to this block.
+    pub fn link(&self, addr: u64, next: &Block) {
+        let slot = if self.links[0].get().1.is_null() {
+            0
+        } else {
+            1
+        };
+        self.links[slot].set((addr, next as *const Block));
+    }
+
+    fn unlink(&self) {
+        for l in &self.links {
+            l.set((0, std::ptr::null()));
+        }
+    }
 }
 
 /// Entries in the direct-mapped lookup table in front of the map.
@@ -51,58 +88,76 @@ type AddrMap<V> = HashMap<u64, V, std::hash::BuildHasherDefault<AddrHasher>>;
 /// Decoded blocks keyed by guest start address, with a direct-mapped table
 /// of recently used blocks in front.
 pub struct BlockCache {
-    blocks: AddrMap<Rc<Block>>,
-    fast: Vec<Option<(u64, Rc<Block>)>>,
+    blocks: AddrMap<Box<Block>>,
+    /// (start address, block) of recently used blocks; null when empty.
+    fast: Vec<(u64, *const Block)>,
 }
 
 impl Default for BlockCache {
     fn default() -> Self {
         BlockCache {
             blocks: AddrMap::default(),
-            fast: vec![None; FAST_SLOTS],
+            fast: vec![(0, std::ptr::null()); FAST_SLOTS],
         }
     }
 }
 
 impl BlockCache {
-    /// Returns the block starting at `addr`, decoding it on first use.
+    /// Returns the block starting at `addr`, decoding it on first use. The
+    /// block stays valid until the next `invalidate` or `clear`.
     #[inline]
     pub fn get(&mut self, addr: u64, bitness: u32) -> Result<&Block, DecodeError> {
         let slot = (addr as usize ^ (addr >> 12) as usize) & (FAST_SLOTS - 1);
-        let hit = matches!(&self.fast[slot], Some((a, _)) if *a == addr);
-        if !hit {
-            let b = match self.blocks.get(&addr) {
-                Some(b) => b.clone(),
-                None => {
-                    let b = Rc::new(decode_block(addr, bitness)?);
-                    crate::code::note_decoded(addr, b.end);
-                    self.blocks.insert(addr, b.clone());
-                    b
-                }
-            };
-            self.fast[slot] = Some((addr, b));
+        let (a, b) = self.fast[slot];
+        if a == addr && !b.is_null() {
+            // SAFETY: fast entries point at boxed blocks in `blocks`; they
+            // are cleared before those are dropped.
+            return Ok(unsafe { &*b });
         }
-        match &self.fast[slot] {
-            Some((_, b)) => Ok(b),
-            None => unreachable!("slot filled above"),
-        }
+        self.get_slow(addr, bitness, slot)
+    }
+
+    #[inline(never)]
+    fn get_slow(&mut self, addr: u64, bitness: u32, slot: usize) -> Result<&Block, DecodeError> {
+        let b: *const Block = match self.blocks.get(&addr) {
+            Some(b) => &**b,
+            None => {
+                let b = Box::new(decode_block(addr, bitness)?);
+                crate::code::note_decoded(addr, b.end);
+                let p: *const Block = &*b;
+                self.blocks.insert(addr, b);
+                p
+            }
+        };
+        self.fast[slot] = (addr, b);
+        // SAFETY: as in `get`.
+        Ok(unsafe { &*b })
     }
 
     /// Forgets every block that overlaps [start, end): their code changed or
     /// was unmapped.
     pub fn invalidate(&mut self, start: u64, end: u64) {
+        let before = self.blocks.len();
         self.blocks.retain(|&a, b| b.end <= start || a >= end);
+        if self.blocks.len() == before {
+            return;
+        }
         for e in self.fast.iter_mut() {
-            if matches!(e, Some((a, b)) if !(b.end <= start || *a >= end)) {
-                *e = None;
+            if !e.1.is_null() && !self.blocks.contains_key(&e.0) {
+                *e = (0, std::ptr::null());
             }
+        }
+        for b in self.blocks.values() {
+            b.unlink();
         }
     }
 
     /// Forgets everything.
     pub fn clear(&mut self) {
+        self.fast
+            .iter_mut()
+            .for_each(|e| *e = (0, std::ptr::null()));
         self.blocks.clear();
-        self.fast.iter_mut().for_each(|e| *e = None);
     }
 }
 
@@ -160,5 +215,13 @@ fn decode_block(addr: u64, bitness: u32) -> Result<Block, DecodeError> {
             break;
         }
     }
-    Ok(Block { insns, end: ip })
+    insns.push(crate::fast::Op::terminator(ip));
+    Ok(Block {
+        insns,
+        end: ip,
+        links: [
+            Cell::new((0, std::ptr::null())),
+            Cell::new((0, std::ptr::null())),
+        ],
+    })
 }

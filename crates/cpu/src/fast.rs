@@ -12,7 +12,7 @@ use crate::interp::{handler_for, Exec, Handler, Res};
 use crate::mem;
 use crate::ops::alu::{alu_compute, AluKind};
 use crate::ops::shift::{shift_compute, ShiftKind};
-use crate::state::{reg_slot, CpuState, Mode, FS, GS};
+use crate::state::{reg_slot, CpuState, Mode, FS, GS, RAX, RDX};
 use iced_x86::{Instruction, Mnemonic, OpKind, Register};
 
 /// Marks an absent base or index register.
@@ -69,7 +69,12 @@ impl Op {
         } else {
             None
         };
-        let (run, uop) = fast.unwrap_or((run_generic as OpFn, EMPTY));
+        let generic_run = if insn.flow_control() == iced_x86::FlowControl::Next {
+            run_generic as OpFn
+        } else {
+            run_generic_end
+        };
+        let (run, uop) = fast.unwrap_or((generic_run, EMPTY));
         let mask = if mode == Mode::Bits32 {
             0xffff_ffff
         } else {
@@ -80,6 +85,19 @@ impl Op {
             next: insn.next_ip() & mask,
             uop,
             slow: Box::new(Slow { generic, insn }),
+        }
+    }
+
+    /// The op that ends every block (see `next`).
+    pub fn terminator(end: u64) -> Op {
+        Op {
+            run: terminator,
+            next: end,
+            uop: EMPTY,
+            slow: Box::new(Slow {
+                generic: |_, _| Ok(()),
+                insn: Instruction::default(),
+            }),
         }
     }
 
@@ -107,10 +125,6 @@ const EMPTY: Uop = Uop {
 fn fast_path_enabled() -> bool {
     static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *ON.get_or_init(|| std::env::var_os("X86RUN_NO_FASTPATH").is_none())
-}
-
-fn run_generic(ex: &mut Exec, op: &Op) -> Res {
-    (op.slow.generic)(ex, &op.slow.insn)
 }
 
 /// A general-purpose register usable by the fast forms: not AH..BH.
@@ -165,10 +179,10 @@ fn memref(i: &Instruction, mode: Mode) -> Option<MemRef> {
 fn ea(cpu: &CpuState, m: &MemRef) -> u64 {
     let mut a = m.disp;
     if m.base != NONE {
-        a = a.wrapping_add(cpu.gpr[m.base as usize]);
+        a = a.wrapping_add(cpu.gpr[m.base as usize & 15]);
     }
     if m.index != NONE {
-        a = a.wrapping_add(cpu.gpr[m.index as usize] << m.scale);
+        a = a.wrapping_add(cpu.gpr[m.index as usize & 15] << m.scale);
     }
     if m.a32 {
         a &= 0xffff_ffff;
@@ -527,10 +541,158 @@ fn select(i: &Instruction, mode: Mode) -> Option<(OpFn, Uop)> {
                 _ => sized!(shift_r, s, 2),
             }
         }
+        Imul if i.op_count() >= 2 => {
+            let (a, s) = r0()?;
+            if s < 2 {
+                return None;
+            }
+            u.r0 = a;
+            let three = i.op_count() == 3;
+            match k1? {
+                OpKind::Register => u.r1 = r1()?.0,
+                OpKind::Memory => {
+                    u.mem = memref(i, mode)?;
+                    u.cc = 1;
+                }
+                _ => return None,
+            }
+            if three {
+                u.imm = i.immediate(2) & mask(s);
+            }
+            match (s, three) {
+                (2, false) => imul2::<2, false>,
+                (4, false) => imul2::<4, false>,
+                (8, false) => imul2::<8, false>,
+                (2, true) => imul2::<2, true>,
+                (4, true) => imul2::<4, true>,
+                _ => imul2::<8, true>,
+            }
+        }
+        Mul | Imul | Div | Idiv => {
+            let s = match k0? {
+                OpKind::Register => {
+                    let (a, s) = r0()?;
+                    u.r0 = a;
+                    s
+                }
+                OpKind::Memory => {
+                    u.mem = memref(i, mode)?;
+                    u.cc = 1;
+                    i.memory_size().size() as u32
+                }
+                _ => return None,
+            };
+            if s < 2 {
+                return None;
+            }
+            match i.mnemonic() {
+                Mul => sized!(muldiv1, s, 0),
+                Imul => sized!(muldiv1, s, 1),
+                Div => sized!(muldiv1, s, 2),
+                _ => sized!(muldiv1, s, 3),
+            }
+        }
+        Cwde => widen_acc::<4>,
+        Cdqe => widen_acc::<8>,
+        Cdq => sign_to_rdx::<4>,
+        Cqo => sign_to_rdx::<8>,
+        Neg | Not if k0? == OpKind::Register => {
+            let (a, s) = r0()?;
+            u.r0 = a;
+            if i.mnemonic() == Neg {
+                sized!(negnot_r, s, true)
+            } else {
+                sized!(negnot_r, s, false)
+            }
+        }
+        Push if i.stack_pointer_increment() == -(stack as i32) && k0? == OpKind::Memory => {
+            if i.memory_size().size() != stack as usize {
+                return None;
+            }
+            u.mem = memref(i, mode)?;
+            if stack == 4 {
+                push_m::<4>
+            } else {
+                push_m::<8>
+            }
+        }
+        Rol | Ror if k0? == OpKind::Register => {
+            let (a, s) = r0()?;
+            u.r0 = a;
+            match k1 {
+                None => u.imm = 1,
+                Some(OpKind::Immediate8) => u.imm = i.immediate8() as u64,
+                Some(OpKind::Register) if i.op1_register() == Register::CL => u.cc = 1,
+                _ => return None,
+            }
+            if i.mnemonic() == Rol {
+                sized!(rotate_r, s, true)
+            } else {
+                sized!(rotate_r, s, false)
+            }
+        }
         Nop => nop,
         _ => return None,
     };
     Some((f, u))
+}
+
+/// Runs the op after `op` in its block (threaded dispatch: each handler
+/// jumps to the next one itself, so every handler has its own, separately
+/// predicted indirect branch). Blocks end with a terminator op, so the
+/// next op always exists for an op that is not a branch.
+#[inline(always)]
+fn next(ex: &mut Exec, op: &Op) -> Res {
+    // SAFETY: `op` is an element of a block's op vector, and only the
+    // terminator (which never calls `next`) is last.
+    let n = unsafe { &*(op as *const Op).add(1) };
+    (n.run)(ex, n)
+}
+
+/// Records that `op` failed (the interpreter derives the guest rip from it).
+#[cold]
+#[inline(never)]
+fn fail(ex: &mut Exec, op: &Op, e: crate::interp::Exit) -> Res {
+    ex.cur = op as *const Op;
+    Err(e)
+}
+
+/// Unwraps a guest memory access, or fails the op with its fault.
+macro_rules! tryf {
+    ($ex:ident, $op:ident, $e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(f) => return fail($ex, $op, f.into()),
+        }
+    };
+}
+
+/// The op after a block's last instruction when that is not a branch: the
+/// guest continues at the block's end.
+pub(crate) fn terminator(ex: &mut Exec, op: &Op) -> Res {
+    ex.next = op.next;
+    Ok(())
+}
+
+/// The generic handler on the iced instruction. `ex.next` is this
+/// instruction's successor while it runs (branches and `syscall` read or
+/// change it).
+fn run_generic(ex: &mut Exec, op: &Op) -> Res {
+    ex.next = op.next;
+    if let Err(e) = (op.slow.generic)(ex, &op.slow.insn) {
+        return fail(ex, op, e);
+    }
+    next(ex, op)
+}
+
+/// The generic handler of an instruction that ends its block (a branch,
+/// a system call, ...): the guest continues at `ex.next`.
+fn run_generic_end(ex: &mut Exec, op: &Op) -> Res {
+    ex.next = op.next;
+    match (op.slow.generic)(ex, &op.slow.insn) {
+        Ok(()) => Ok(()),
+        Err(e) => fail(ex, op, e),
+    }
 }
 
 /// shl/shr/sar of a register by an immediate (imm) or by cl (cc == 1).
@@ -545,64 +707,64 @@ fn shift_r<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) -> Res {
     if count == 0 {
         // No flags change; a 32-bit register is still written (zero-extended).
         set::<S>(ex.cpu, op.uop.r0, a);
-        return Ok(());
+        return next(ex, op);
     }
     let kind = [ShiftKind::Shl, ShiftKind::Shr, ShiftKind::Sar][K as usize];
     let (res, cf, of) = shift_compute(kind, a, count, S);
     set::<S>(ex.cpu, op.uop.r0, res);
     ex.cpu.flags.set_shift(S, res, cf != 0, of != 0);
-    Ok(())
+    next(ex, op)
 }
 
-fn nop(_: &mut Exec, _: &Op) -> Res {
-    Ok(())
+fn nop(ex: &mut Exec, op: &Op) -> Res {
+    next(ex, op)
 }
 
 #[inline(always)]
 fn set<const S: u32>(cpu: &mut CpuState, r: u8, v: u64) {
-    cpu.set_gpr_sized(r as usize, S, v);
+    cpu.set_gpr_sized(r as usize & 15, S, v);
 }
 
 #[inline(always)]
 fn get<const S: u32>(cpu: &CpuState, r: u8) -> u64 {
-    cpu.gpr[r as usize] & mask(S)
+    cpu.gpr[r as usize & 15] & mask(S)
 }
 
 fn mov_rr<const S: u32>(ex: &mut Exec, op: &Op) -> Res {
     let v = get::<S>(ex.cpu, op.uop.r1);
     set::<S>(ex.cpu, op.uop.r0, v);
-    Ok(())
+    next(ex, op)
 }
 
 fn mov_ri<const S: u32>(ex: &mut Exec, op: &Op) -> Res {
     set::<S>(ex.cpu, op.uop.r0, op.uop.imm);
-    Ok(())
+    next(ex, op)
 }
 
 fn mov_rm<const S: u32>(ex: &mut Exec, op: &Op) -> Res {
-    let v = mem::read(ea(ex.cpu, &op.uop.mem), S)?;
+    let v = tryf!(ex, op, mem::read(ea(ex.cpu, &op.uop.mem), S));
     set::<S>(ex.cpu, op.uop.r0, v);
-    Ok(())
+    next(ex, op)
 }
 
 fn mov_mr<const S: u32>(ex: &mut Exec, op: &Op) -> Res {
     let v = get::<S>(ex.cpu, op.uop.r1);
-    mem::write(ea(ex.cpu, &op.uop.mem), S, v)?;
-    Ok(())
+    tryf!(ex, op, mem::write(ea(ex.cpu, &op.uop.mem), S, v));
+    next(ex, op)
 }
 
 fn mov_mi<const S: u32>(ex: &mut Exec, op: &Op) -> Res {
-    mem::write(ea(ex.cpu, &op.uop.mem), S, op.uop.imm)?;
-    Ok(())
+    tryf!(ex, op, mem::write(ea(ex.cpu, &op.uop.mem), S, op.uop.imm));
+    next(ex, op)
 }
 
 /// movzx/movsx/movsxd into an S-byte register; `uop.imm` is the source width.
 fn extend<const S: u32, const SIGNED: bool>(ex: &mut Exec, op: &Op) -> Res {
     let src = op.uop.imm as u32;
     let v = if op.uop.cc == 1 {
-        mem::read(ea(ex.cpu, &op.uop.mem), src)?
+        tryf!(ex, op, mem::read(ea(ex.cpu, &op.uop.mem), src))
     } else {
-        ex.cpu.gpr[op.uop.r1 as usize] & mask(src)
+        ex.cpu.gpr[op.uop.r1 as usize & 15] & mask(src)
     };
     let v = if SIGNED {
         crate::ops::shift::sign_extend(v, src)
@@ -610,23 +772,23 @@ fn extend<const S: u32, const SIGNED: bool>(ex: &mut Exec, op: &Op) -> Res {
         v
     };
     set::<S>(ex.cpu, op.uop.r0, v & mask(S));
-    Ok(())
+    next(ex, op)
 }
 
 fn lea<const S: u32>(ex: &mut Exec, op: &Op) -> Res {
     let m = &op.uop.mem;
     let mut a = m.disp;
     if m.base != NONE {
-        a = a.wrapping_add(ex.cpu.gpr[m.base as usize]);
+        a = a.wrapping_add(ex.cpu.gpr[m.base as usize & 15]);
     }
     if m.index != NONE {
-        a = a.wrapping_add(ex.cpu.gpr[m.index as usize] << m.scale);
+        a = a.wrapping_add(ex.cpu.gpr[m.index as usize & 15] << m.scale);
     }
     if m.a32 {
         a &= 0xffff_ffff;
     }
     set::<S>(ex.cpu, op.uop.r0, a & mask(S));
-    Ok(())
+    next(ex, op)
 }
 
 #[inline(always)]
@@ -647,7 +809,7 @@ fn alu_rr<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) -> Res {
     if let Some(r) = alu::<S, K>(ex.cpu, a, b) {
         set::<S>(ex.cpu, op.uop.r0, r);
     }
-    Ok(())
+    next(ex, op)
 }
 
 fn alu_ri<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) -> Res {
@@ -655,23 +817,24 @@ fn alu_ri<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) -> Res {
     if let Some(r) = alu::<S, K>(ex.cpu, a, op.uop.imm) {
         set::<S>(ex.cpu, op.uop.r0, r);
     }
-    Ok(())
+    next(ex, op)
 }
 
 fn alu_rm<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) -> Res {
     let a = get::<S>(ex.cpu, op.uop.r0);
-    let b = mem::read(ea(ex.cpu, &op.uop.mem), S)?;
+    let b = tryf!(ex, op, mem::read(ea(ex.cpu, &op.uop.mem), S));
     if let Some(r) = alu::<S, K>(ex.cpu, a, b) {
         set::<S>(ex.cpu, op.uop.r0, r);
     }
-    Ok(())
+    next(ex, op)
 }
 
 /// ALU with a memory destination: the store happens before the flags
 /// change, so a faulting store leaves the state as it was.
+#[inline(always)]
 fn alu_mem<const S: u32, const K: u8>(ex: &mut Exec, op: &Op, b: u64) -> Res {
     let addr = ea(ex.cpu, &op.uop.mem);
-    let a = mem::read(addr, S)?;
+    let a = tryf!(ex, op, mem::read(addr, S));
     let kind = KINDS[K as usize];
     let cin = if matches!(kind, AluKind::Adc | AluKind::Sbb) {
         ex.cpu.flags.cf() as u64
@@ -680,10 +843,10 @@ fn alu_mem<const S: u32, const K: u8>(ex: &mut Exec, op: &Op, b: u64) -> Res {
     };
     let (res, fop) = alu_compute(kind, a, b, cin, S);
     if kind.writes() {
-        mem::write(addr, S, res)?;
+        tryf!(ex, op, mem::write(addr, S, res));
     }
     ex.cpu.flags.set_lazy(fop, S, a, b, res);
-    Ok(())
+    next(ex, op)
 }
 
 fn alu_mr<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) -> Res {
@@ -704,23 +867,26 @@ fn incdec_r<const S: u32, const INC: bool>(ex: &mut Exec, op: &Op) -> Res {
     } & mask(S);
     ex.cpu.flags.set_incdec(INC, S, a, r);
     set::<S>(ex.cpu, op.uop.r0, r);
-    Ok(())
+    next(ex, op)
 }
 
 fn push<const S: u32>(ex: &mut Exec, op: &Op) -> Res {
     let v = if op.uop.cc == 1 {
         op.uop.imm
     } else {
-        ex.cpu.gpr[op.uop.r0 as usize]
+        ex.cpu.gpr[op.uop.r0 as usize & 15]
     };
-    ex.push(S, v & mask(S))
+    tryf!(ex, op, ex.push(S, v & mask(S)));
+    next(ex, op)
 }
 
 fn pop<const S: u32>(ex: &mut Exec, op: &Op) -> Res {
-    let v = ex.pop(S)?;
+    let v = tryf!(ex, op, ex.pop(S));
     set::<S>(ex.cpu, op.uop.r0, v);
-    Ok(())
+    next(ex, op)
 }
+
+// Branches end their block: they set `ex.next` and return.
 
 fn jmp(ex: &mut Exec, op: &Op) -> Res {
     ex.next = op.uop.imm;
@@ -730,32 +896,34 @@ fn jmp(ex: &mut Exec, op: &Op) -> Res {
 /// jmp/call through a register (cc == 0) or memory (cc == 1).
 fn indirect<const S: u32, const CALL: bool>(ex: &mut Exec, op: &Op) -> Res {
     let target = if op.uop.cc == 1 {
-        mem::read(ea(ex.cpu, &op.uop.mem), S)?
+        tryf!(ex, op, mem::read(ea(ex.cpu, &op.uop.mem), S))
     } else {
         get::<S>(ex.cpu, op.uop.r0)
     };
     if CALL {
-        ex.push(S, ex.next)?;
+        tryf!(ex, op, ex.push(S, op.next));
     }
     ex.next = target;
     Ok(())
 }
 
 fn jcc<const CC: u8>(ex: &mut Exec, op: &Op) -> Res {
-    if ex.cpu.flags.cond(CC) {
-        ex.next = op.uop.imm;
-    }
+    ex.next = if ex.cpu.flags.cond(CC) {
+        op.uop.imm
+    } else {
+        op.next
+    };
     Ok(())
 }
 
 fn call<const S: u32>(ex: &mut Exec, op: &Op) -> Res {
-    ex.push(S, ex.next)?;
+    tryf!(ex, op, ex.push(S, op.next));
     ex.next = op.uop.imm;
     Ok(())
 }
 
-fn ret<const S: u32>(ex: &mut Exec, _op: &Op) -> Res {
-    ex.next = ex.pop(S)?;
+fn ret<const S: u32>(ex: &mut Exec, op: &Op) -> Res {
+    ex.next = tryf!(ex, op, ex.pop(S));
     Ok(())
 }
 
@@ -768,11 +936,127 @@ fn cmov_rr<const CC: u8, const S: u32>(ex: &mut Exec, op: &Op) -> Res {
     let v = get::<S>(ex.cpu, v);
     // A 32-bit cmov writes (zero-extends) its destination either way.
     set::<S>(ex.cpu, op.uop.r0, v);
-    Ok(())
+    next(ex, op)
 }
 
 fn setcc_r(ex: &mut Exec, op: &Op) -> Res {
     let v = ex.cpu.flags.cond(op.uop.cc) as u64;
     set::<1>(ex.cpu, op.uop.r0, v);
-    Ok(())
+    next(ex, op)
+}
+
+/// Two- and three-operand imul: dest r0, source r1 (cc == 0) or memory
+/// (cc == 1); with THREE the product is source * imm.
+fn imul2<const S: u32, const THREE: bool>(ex: &mut Exec, op: &Op) -> Res {
+    let src = if op.uop.cc == 1 {
+        tryf!(ex, op, mem::read(ea(ex.cpu, &op.uop.mem), S))
+    } else {
+        get::<S>(ex.cpu, op.uop.r1)
+    };
+    let (a, b) = if THREE {
+        (src, op.uop.imm)
+    } else {
+        (get::<S>(ex.cpu, op.uop.r0), src)
+    };
+    let (low, overflow) = crate::ops::muldiv::imul_trunc(a, b, S);
+    set::<S>(ex.cpu, op.uop.r0, low);
+    crate::ops::muldiv::set_mul_flags(&mut ex.cpu.flags, overflow);
+    next(ex, op)
+}
+
+/// One-operand mul (K = 0), imul (1), div (2), idiv (3) of rdx:rax by r0
+/// (cc == 0) or memory (cc == 1).
+fn muldiv1<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) -> Res {
+    let src = if op.uop.cc == 1 {
+        tryf!(ex, op, mem::read(ea(ex.cpu, &op.uop.mem), S))
+    } else {
+        get::<S>(ex.cpu, op.uop.r0)
+    };
+    let a = get::<S>(ex.cpu, RAX as u8);
+    if K < 2 {
+        let (low, high, overflow) = crate::ops::muldiv::mul_wide(a, src, S, K == 1);
+        set::<S>(ex.cpu, RAX as u8, low);
+        set::<S>(ex.cpu, RDX as u8, high);
+        crate::ops::muldiv::set_mul_flags(&mut ex.cpu.flags, overflow);
+    } else {
+        let hi = get::<S>(ex.cpu, RDX as u8);
+        let Some((q, r)) = crate::ops::muldiv::div_wide(a, hi, src, S, K == 3) else {
+            return fail(ex, op, crate::interp::Exit::DivideError);
+        };
+        set::<S>(ex.cpu, RAX as u8, q);
+        set::<S>(ex.cpu, RDX as u8, r);
+        crate::ops::muldiv::set_div_flags(&mut ex.cpu.flags);
+    }
+    next(ex, op)
+}
+
+/// cwde/cdqe: the accumulator's low half sign-extended to S bytes.
+fn widen_acc<const S: u32>(ex: &mut Exec, op: &Op) -> Res {
+    let v = crate::ops::shift::sign_extend(ex.cpu.gpr[RAX] & mask(S / 2), S / 2);
+    set::<S>(ex.cpu, RAX as u8, v & mask(S));
+    next(ex, op)
+}
+
+/// cdq/cqo: rdx filled with the sign of the S-byte accumulator.
+fn sign_to_rdx<const S: u32>(ex: &mut Exec, op: &Op) -> Res {
+    let neg = get::<S>(ex.cpu, RAX as u8) >> (S * 8 - 1) != 0;
+    set::<S>(ex.cpu, RDX as u8, if neg { mask(S) } else { 0 });
+    next(ex, op)
+}
+
+fn negnot_r<const S: u32, const NEG: bool>(ex: &mut Exec, op: &Op) -> Res {
+    let a = get::<S>(ex.cpu, op.uop.r0);
+    if NEG {
+        let r = a.wrapping_neg() & mask(S);
+        ex.cpu.flags.set_lazy(crate::flags::FlagOp::Sub, S, 0, a, r);
+        set::<S>(ex.cpu, op.uop.r0, r);
+    } else {
+        set::<S>(ex.cpu, op.uop.r0, !a & mask(S));
+    }
+    next(ex, op)
+}
+
+fn push_m<const S: u32>(ex: &mut Exec, op: &Op) -> Res {
+    let v = tryf!(ex, op, mem::read(ea(ex.cpu, &op.uop.mem), S));
+    tryf!(ex, op, ex.push(S, v));
+    next(ex, op)
+}
+
+/// rol/ror of a register by an immediate (imm) or by cl (cc == 1); the
+/// flags are the generic rotate's.
+fn rotate_r<const S: u32, const LEFT: bool>(ex: &mut Exec, op: &Op) -> Res {
+    let raw = if op.uop.cc == 1 {
+        ex.cpu.gpr[1]
+    } else {
+        op.uop.imm
+    };
+    let count = (raw as u32) & if S == 8 { 0x3f } else { 0x1f };
+    let a = get::<S>(ex.cpu, op.uop.r0);
+    if count == 0 {
+        set::<S>(ex.cpu, op.uop.r0, a);
+        return next(ex, op);
+    }
+    let bits = S * 8;
+    let sb = crate::flags::sign_bit(S);
+    let r = count % bits;
+    let res = if r == 0 {
+        a
+    } else if LEFT {
+        ((a << r) | (a >> (bits - r))) & mask(S)
+    } else {
+        ((a >> r) | (a << (bits - r))) & mask(S)
+    };
+    let (cf, of) = if LEFT {
+        let cf = res & 1;
+        (cf, ((res & sb != 0) as u64) ^ cf)
+    } else {
+        let cf = ((res & sb) != 0) as u64;
+        (cf, cf ^ (((res << 1) & sb != 0) as u64))
+    };
+    set::<S>(ex.cpu, op.uop.r0, res);
+    let flags = ex.cpu.flags.get() & !(crate::flags::CF | crate::flags::OF);
+    ex.cpu
+        .flags
+        .set(flags | ((cf as u32) * crate::flags::CF) | ((of as u32) * crate::flags::OF));
+    next(ex, op)
 }

@@ -74,43 +74,70 @@ impl Interpreter {
     /// Runs guest code until an exit.
     pub fn run(&mut self, cpu: &mut CpuState) -> Exit {
         let bitness = cpu.mode.bitness();
+        // The block that ran last; its links find the next one.
+        let mut prev: *const crate::decode::Block = std::ptr::null();
         loop {
             if self.interrupt.load(std::sync::atomic::Ordering::Relaxed) != 0 {
                 return Exit::Interrupted;
             }
-            let block = match self.cache.get(cpu.rip, bitness) {
-                Ok(b) => b,
-                Err(DecodeError::Fetch(f)) => return Exit::Fault(f),
-                Err(DecodeError::Invalid { addr }) => return Exit::Illegal { addr },
+            // SAFETY: `prev` came from the cache, which drops no block
+            // while this loop runs (only the returns below invalidate).
+            let chained = unsafe { prev.as_ref() }.and_then(|p| p.successor(cpu.rip));
+            let block = match chained {
+                Some(b) => b,
+                None => {
+                    let b = match self.cache.get(cpu.rip, bitness) {
+                        Ok(b) => b,
+                        Err(DecodeError::Fetch(f)) => return Exit::Fault(f),
+                        Err(DecodeError::Invalid { addr }) => return Exit::Illegal { addr },
+                    };
+                    // SAFETY: as above.
+                    if let Some(p) = unsafe { prev.as_ref() } {
+                        p.link(cpu.rip, b);
+                    }
+                    b
+                }
             };
-            // rip is kept in a local and stored at exits and block ends.
-            let mut rip = cpu.rip;
-            for op in block.insns.iter() {
-                let mut ex = Exec {
-                    cpu: &mut *cpu,
-                    next: op.next,
-                };
-                match (op.run)(&mut ex, op) {
-                    Ok(()) => rip = ex.next,
-                    Err(e @ (Exit::Syscall(_) | Exit::Breakpoint | Exit::Interrupted)) => {
-                        cpu.rip = ex.next;
-                        return e;
-                    }
-                    Err(Exit::Fault(f)) if f.signo == libc::SIGSEGV => {
-                        cpu.rip = rip;
-                        if let Some(page) = crate::code::on_write_fault(f.addr) {
-                            self.cache.invalidate(page, page + 4096);
-                            return Exit::CodeWritten { page };
+            prev = block;
+            // The block's ops run threaded (each calls the next, see
+            // `fast::next`); `ex.next` starts at the block's end, and
+            // branches replace it.
+            let ops = &block.insns;
+            let mut ex = Exec {
+                cpu: &mut *cpu,
+                next: block.end,
+                cur: std::ptr::null(),
+            };
+            let first = &ops[0];
+            match (first.run)(&mut ex, first) {
+                Ok(()) => cpu.rip = ex.next,
+                Err(e) => {
+                    let next = ex.next;
+                    // The failing op recorded itself; its address is where
+                    // the previous op ends.
+                    let idx = (ex.cur as usize).wrapping_sub(ops.as_ptr() as usize)
+                        / std::mem::size_of::<crate::fast::Op>();
+                    debug_assert!(idx < ops.len(), "failing op not recorded");
+                    let at = match idx.checked_sub(1).and_then(|p| ops.get(p)) {
+                        Some(prev) => prev.next,
+                        None => cpu.rip,
+                    };
+                    match e {
+                        Exit::Syscall(_) | Exit::Breakpoint | Exit::Interrupted => {
+                            cpu.rip = next;
                         }
-                        return Exit::Fault(f);
+                        Exit::Fault(f) if f.signo == libc::SIGSEGV => {
+                            cpu.rip = at;
+                            if let Some(page) = crate::code::on_write_fault(f.addr) {
+                                self.cache.invalidate(page, page + 4096);
+                                return Exit::CodeWritten { page };
+                            }
+                        }
+                        _ => cpu.rip = at,
                     }
-                    Err(e) => {
-                        cpu.rip = rip;
-                        return e;
-                    }
+                    return e;
                 }
             }
-            cpu.rip = rip;
         }
     }
 
@@ -125,6 +152,7 @@ impl Interpreter {
         let mut ex = Exec {
             cpu: &mut *cpu,
             next,
+            cur: std::ptr::null(),
         };
         let r = ex.exec(&insn);
         let next = ex.next;
@@ -149,6 +177,8 @@ impl Interpreter {
 pub struct Exec<'a> {
     pub cpu: &'a mut CpuState,
     pub next: u64,
+    /// The op that failed, set on the error path of a block's run.
+    pub cur: *const crate::fast::Op,
 }
 
 impl Exec<'_> {

@@ -8,7 +8,7 @@ mod bit;
 mod control;
 mod data;
 mod mmx;
-mod muldiv;
+pub(crate) mod muldiv;
 pub(crate) mod shift;
 mod simd;
 mod simd_int;
