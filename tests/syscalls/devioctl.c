@@ -112,6 +112,13 @@ int main(void) {
     struct snd_xfern xn = {0, bufs, 8};
     VAL("SNDRV_PCM_IOCTL_WRITEN_FRAMES", ioctl(n, SNDRV_PCM_IOCTL_WRITEN_FRAMES, &xn));
     VAL("SNDRV_PCM_IOCTL_READN_FRAMES", ioctl(n, SNDRV_PCM_IOCTL_READN_FRAMES, &xn));
+    struct snd_pcm_sync_ptr sp;
+    memset(&sp, 0, sizeof sp);
+    VAL("SNDRV_PCM_IOCTL_SYNC_PTR", ioctl(n, SNDRV_PCM_IOCTL_SYNC_PTR, &sp));
+    struct snd_pcm_status st;
+    memset(&st, 0, sizeof st);
+    VAL("SNDRV_PCM_IOCTL_STATUS", ioctl(n, SNDRV_PCM_IOCTL_STATUS, &st));
+    VAL("SNDRV_PCM_IOCTL_STATUS_EXT", ioctl(n, SNDRV_PCM_IOCTL_STATUS_EXT, &st));
     VAL("SNDRV_PCM_IOCTL_HW_FREE", ioctl(n, SNDRV_PCM_IOCTL_HW_FREE));
     VAL("SNDRV_PCM_IOCTL_HWSYNC", ioctl(n, SNDRV_PCM_IOCTL_HWSYNC));
 

@@ -347,7 +347,22 @@ static TABLE: &[Ioctl] = &[
         "SNDRV_PCM_IOCTL_SW_PARAMS",
         Convert(dev::pcm_sw_params),
     ),
+    row(
+        0x806c4120,
+        "SNDRV_PCM_IOCTL_STATUS",
+        Convert(dev::pcm_status),
+    ),
     row(0x80044121, "SNDRV_PCM_IOCTL_DELAY", Convert(dev::pcm_delay)),
+    row(
+        0xc0844123,
+        "SNDRV_PCM_IOCTL_SYNC_PTR",
+        Convert(dev::pcm_sync_ptr),
+    ),
+    row(
+        0xc06c4124,
+        "SNDRV_PCM_IOCTL_STATUS_EXT",
+        Convert(dev::pcm_status),
+    ),
     row(0x4122, "SNDRV_PCM_IOCTL_HWSYNC", Same),
     row(
         0x80104132,

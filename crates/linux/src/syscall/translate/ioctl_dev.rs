@@ -247,6 +247,126 @@ pub fn pcm_mmap_refused(fd: i32, off: u64) -> bool {
             .is_ok_and(|l| l.to_string_lossy().starts_with("/dev/snd/pcm"))
 }
 
+/// The 32-bit boundary of a PCM descriptor, or the compat layer's
+/// fallback before hw_params.
+fn boundary_or_default(fd: u64) -> u64 {
+    let b = buffer_sizes()
+        .as_ref()
+        .and_then(|m| m.get(&fd).copied())
+        .map_or(0, boundary32);
+    if b == 0 {
+        0x7fff_ffff
+    } else {
+        b
+    }
+}
+
+const SYNC_PTR64: u32 = 0xc0884123;
+const SYNC_PTR_APPL: u32 = 2;
+const SYNC_PTR_AVAIL_MIN: u32 = 4;
+/// struct snd_pcm_sync_ptr32 (time32): flags; status at 4 (state, pad1,
+/// hw_ptr, tstamp, suspended_state, audio_tstamp); control at 68
+/// (appl_ptr, avail_min). Host: status at 8 (state, pad1, hw_ptr@8,
+/// tstamp@16, suspended_state@32, audio_tstamp@40), control at 72.
+const SYNC_PTR32_SIZE: usize = 132;
+const SYNC_PTR64_SIZE: usize = 136;
+
+/// SNDRV_PCM_IOCTL_SYNC_PTR (snd_pcm_ioctl_sync_ptr_compat): pointers
+/// go to the guest modulo its 32-bit boundary; an appl_ptr the guest
+/// sets is unwrapped against the kernel's (whose boundary is 64-bit).
+pub fn pcm_sync_ptr(fd: u64, _req: u32, arg: u64) -> Res {
+    let g = guest::read_bytes(arg, SYNC_PTR32_SIZE)?;
+    let flags = le32(&g, 0);
+    let (appl, avail_min) = (le32(&g, 68) as u64, le32(&g, 72) as u64);
+    let b = boundary_or_default(fd);
+    let mut host_appl = appl;
+    if flags & SYNC_PTR_APPL == 0 {
+        let mut q = [0u8; SYNC_PTR64_SIZE];
+        put32(&mut q, 0, SYNC_PTR_APPL | SYNC_PTR_AVAIL_MIN);
+        host_ioctl(fd, SYNC_PTR64, q.as_mut_ptr() as u64)?;
+        host_appl = unwrap_appl(appl, le64(&q, 72), b);
+    }
+    let mut h = [0u8; SYNC_PTR64_SIZE];
+    put32(&mut h, 0, flags);
+    put64(&mut h, 72, host_appl);
+    put64(&mut h, 80, avail_min);
+    let r = host_ioctl(fd, SYNC_PTR64, h.as_mut_ptr() as u64)?;
+    let words = [
+        (4, le32(&h, 8)),
+        (12, (le64(&h, 16) % b) as u32),
+        (16, le64(&h, 24) as u32),
+        (20, le64(&h, 32) as u32),
+        (24, le32(&h, 40)),
+        (28, le64(&h, 48) as u32),
+        (32, le64(&h, 56) as u32),
+        (68, (le64(&h, 72) % b) as u32),
+        (72, le64(&h, 80) as u32),
+    ];
+    for (at, v) in words {
+        guest::put_u32(arg + at, v)?;
+    }
+    Ok(r)
+}
+
+/// The kernel-side appl_ptr for a guest's `appl` (which wraps at `b`):
+/// the value congruent to it modulo `b` nearest the kernel's `k`.
+fn unwrap_appl(appl: u64, k: u64, b: u64) -> u64 {
+    let mut cand = k - k % b + appl % b;
+    if cand + b / 2 < k {
+        cand += b;
+    } else if cand > k + b / 2 && cand >= b {
+        cand -= b;
+    }
+    cand
+}
+
+/// struct snd_pcm_status32 (time32, 108 bytes) from the host's (152):
+/// (guest offset, host offset, host width) of each field.
+const STATUS32: [(usize, usize, usize); 18] = [
+    (0, 0, 4),    // state
+    (4, 8, 8),    // trigger_tstamp
+    (8, 16, 8),   //
+    (12, 24, 8),  // tstamp
+    (16, 32, 8),  //
+    (20, 40, 8),  // appl_ptr
+    (24, 48, 8),  // hw_ptr
+    (28, 56, 8),  // delay
+    (32, 64, 8),  // avail
+    (36, 72, 8),  // avail_max
+    (40, 80, 8),  // overrange
+    (44, 88, 4),  // suspended_state
+    (48, 92, 4),  // audio_tstamp_data
+    (52, 96, 8),  // audio_tstamp
+    (56, 104, 8), //
+    (60, 112, 8), // driver_tstamp
+    (64, 120, 8), //
+    (68, 128, 4), // audio_tstamp_accuracy
+];
+
+/// SNDRV_PCM_IOCTL_STATUS / STATUS_EXT (snd_pcm_status_user32).
+pub fn pcm_status(fd: u64, req: u32, arg: u64) -> Res {
+    let ext = req & 0xff == 0x24;
+    let mut h = [0u8; 152];
+    if ext {
+        put32(&mut h, 92, guest::u32_at(arg + 48)?);
+    }
+    let host_req = (req & !(0x3fff << 16)) | 152 << 16;
+    let r = host_ioctl(fd, host_req, h.as_mut_ptr() as u64)?;
+    let b = boundary_or_default(fd);
+    let mut out = [0u8; 108];
+    for (go, ho, n) in STATUS32 {
+        let v = if n == 8 {
+            le64(&h, ho)
+        } else {
+            le32(&h, ho) as u64
+        };
+        let v = if go == 20 || go == 24 { v % b } else { v };
+        put32(&mut out, go, v as u32);
+    }
+    guest::write_from(arg, &out)?;
+    Ok(r)
+}
+
 /// SNDRV_PCM_IOCTL_DELAY: an snd_pcm_sframes_t (long).
 pub fn pcm_delay(fd: u64, _req: u32, arg: u64) -> Res {
     let mut v: i64 = 0;
@@ -545,5 +665,30 @@ pub fn closed(fd: u64) {
     }
     if let Some(m) = buffer_sizes().as_mut() {
         m.remove(&fd);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn boundary_is_the_kernels() {
+        // recalculate_boundary: the largest buffer_size * 2^k within
+        // 0x7fffffff - buffer_size.
+        assert_eq!(boundary32(0), 0);
+        assert_eq!(boundary32(4096), 0x4000_0000);
+        assert_eq!(boundary32(6000), 6000 << 18);
+        assert_eq!(boundary32(0x7000_0000), 0x7000_0000);
+    }
+
+    #[test]
+    fn appl_ptr_unwraps_near_the_kernels() {
+        let b = 1 << 30;
+        assert_eq!(unwrap_appl(150, 100, b), 150);
+        assert_eq!(unwrap_appl(20, b + 10, b), b + 20);
+        assert_eq!(unwrap_appl(b - 5, b - 10, b), b - 5);
+        assert_eq!(unwrap_appl(b - 3, b + 5, b), b - 3);
+        assert_eq!(unwrap_appl(7, 3 * b + 1, b), 3 * b + 7);
     }
 }
