@@ -26,9 +26,10 @@ struct ring {
     unsigned sq_entries, cq_entries;
 };
 
-static int ring_init(struct ring *r, unsigned entries) {
+static int ring_init_flags(struct ring *r, unsigned entries, unsigned flags) {
     struct io_uring_params p;
     memset(&p, 0, sizeof p);
+    p.flags = flags;
     long fd = syscall(__NR_io_uring_setup, entries, &p);
     if (fd < 0)
         return -errno;
@@ -63,6 +64,10 @@ static int ring_init(struct ring *r, unsigned entries) {
            *(unsigned *)(sq + p.sq_off.ring_entries), *(unsigned *)(cq + p.cq_off.ring_entries),
            !!(p.features & IORING_FEAT_SINGLE_MMAP));
     return 0;
+}
+
+static int ring_init(struct ring *r, unsigned entries) {
+    return ring_init_flags(r, entries, 0);
 }
 
 /* The next free SQE, zeroed, with its user_data. */
@@ -377,5 +382,35 @@ int main(void) {
     RAW("setup 0 entries", __NR_io_uring_setup, 0, &bad);
     RAW("setup bad params", __NR_io_uring_setup, 4, 0x10);
     OK("close ring", close(r.fd));
+
+    /* A DEFER_TASKRUN ring: completions come only when the task asks for
+     * events, here with a GETEVENTS enter that does not wait */
+    struct ring d;
+    struct io_uring_params dp;
+    memset(&dp, 0, sizeof dp);
+    dp.flags = (1u << 12) | (1u << 13); /* SINGLE_ISSUER | DEFER_TASKRUN */
+    long dfd = syscall(__NR_io_uring_setup, 4, &dp);
+    if (dfd < 0) {
+        printf("defer_taskrun setup: -%s\n", ename(errno));
+        return 0;
+    }
+    close(dfd);
+    memset(&d, 0, sizeof d);
+    if (ring_init_flags(&d, 4, dp.flags) == 0) {
+        struct __kernel_timespec dts = {0, 2 * 1000 * 1000};
+        s = sqe_get(&d, IORING_OP_TIMEOUT, 50);
+        s->addr = (uintptr_t)&dts;
+        s->len = 1;
+        printf("defer: submitted %d\n", enter(&d, 1, 0));
+        usleep(20 * 1000);
+        int seen = 0;
+        for (int tries = 0; !seen && tries < 1000; tries++) {
+            seen = reap(&d, "defer");
+            if (!seen) {
+                syscall(__NR_io_uring_enter, d.fd, 0, 0, IORING_ENTER_GETEVENTS, NULL, 8);
+                usleep(1000);
+            }
+        }
+    }
     return 0;
 }

@@ -981,8 +981,11 @@ pub fn enter(_p: &mut Process, a: &[u64; 6]) -> Res {
         let mut s = lock(shadow);
         let submitted = s.submit(a[1] as u32);
         let n = s.host_unsubmitted();
-        let r = if n > 0 {
-            sys!(NR_ENTER, s.fd, n, 0, 0, 0, 0)
+        // GETEVENTS without waiting also runs deferred completions
+        // (DEFER_TASKRUN) and polls (IOPOLL), as the guest's call would.
+        let getevents = flags & ENTER_GETEVENTS;
+        let r = if n > 0 || getevents != 0 {
+            sys!(NR_ENTER, s.fd, n, 0, getevents, 0, 0)
         } else {
             Ok(0)
         };
