@@ -167,6 +167,9 @@ struct Region {
 struct Ring {
     regions: Vec<Region>,
     shadow: Option<Mutex<Shadow>>,
+    /// The ring file's inode number (each ring has its own on current
+    /// kernels): tells a descriptor number reused for another file.
+    ino: u64,
 }
 
 impl Drop for Ring {
@@ -217,6 +220,20 @@ fn registered_ring(index: u64) -> Option<Arc<Ring>> {
 pub fn forget(fd: u64) {
     let gone = rings().remove(&(fd as i32));
     drop(gone);
+}
+
+fn inode(fd: i32) -> u64 {
+    let mut st: libc::stat = super::guest::zeroed();
+    match sys!(SYS_fstat, fd, super::guest::mptr(&mut st)) {
+        Ok(_) => st.st_ino,
+        Err(_) => 0,
+    }
+}
+
+fn insert_ring(fd: i32, mut ring: Ring) {
+    ring.ino = inode(fd);
+    let old = rings().insert(fd, Arc::new(ring));
+    drop(old);
 }
 
 fn is_ring_fd(fd: i32) -> bool {
@@ -331,6 +348,7 @@ fn setup_compat(p: &mut Process, a: &[u64; 6]) -> Res {
             },
         ],
         shadow: None,
+        ino: 0,
     };
     let fd = match fd {
         Ok(fd) => fd,
@@ -351,8 +369,7 @@ fn setup_compat(p: &mut Process, a: &[u64; 6]) -> Res {
     out.sq_off.user_addr = 0;
     out.cq_off.user_addr = 0;
     super::guest::write(at, &out)?;
-    let old = rings().insert(fd as i32, Arc::new(ring));
-    drop(old);
+    insert_ring(fd as i32, ring);
     Ok(fd)
 }
 
@@ -372,7 +389,7 @@ pub fn mmap(p: &mut Process, addr: u64, len: u64, flags: u64, fd: i32, off: u64)
         return None;
     }
     let ring = ring(fd)?;
-    if !is_ring_fd(fd) {
+    if inode(fd) != ring.ino || !is_ring_fd(fd) {
         return None;
     }
     let Some(region) = ring.regions.iter().find(|r| r.offsets.contains(&off)) else {
@@ -871,8 +888,7 @@ pub fn setup_translate(_p: &mut Process, a: &[u64; 6]) -> Res {
                 let _ = sys!(SYS_close, fd);
                 return Err(e);
             }
-            let old = rings().insert(fd as i32, Arc::new(ring));
-            drop(old);
+            insert_ring(fd as i32, ring);
             Ok(fd)
         }
         Err(e) => {
@@ -932,6 +948,7 @@ fn shadow_for(fd: i32, orig: &Params, hp: Params) -> Result<(Ring, Params), Errn
     let mut ring = Ring {
         regions,
         shadow: None,
+        ino: 0,
     };
     if mem::write_bytes(guest_rings, &header).is_err() {
         return Err(Errno::EFAULT);
