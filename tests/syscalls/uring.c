@@ -266,6 +266,30 @@ int main(void) {
     s->addr = 9;
     submit_wait(&r, "cancel", 2);
 
+    /* The same through IORING_REGISTER_SYNC_CANCEL */
+    s = sqe_get(&r, IORING_OP_RECVMSG, 14);
+    s->fd = sv[1];
+    s->addr = (uintptr_t)&cmh;
+    printf("pending recvmsg: submitted %d\n", enter(&r, 1, 0));
+    struct {
+        uint64_t addr;
+        int32_t fd;
+        uint32_t flags;
+        struct __kernel_timespec timeout;
+        uint8_t opcode, pad[7];
+        uint64_t pad2[3];
+    } sc;
+    memset(&sc, 0, sizeof sc);
+    sc.addr = 14;
+    sc.fd = -1;
+    sc.timeout.tv_sec = -1;
+    sc.timeout.tv_nsec = -1;
+    RAW("sync cancel", __NR_io_uring_register, r.fd, 24 /* IORING_REGISTER_SYNC_CANCEL */, &sc, 1);
+    enter(&r, 0, 1);
+    reap(&r, "sync cancel");
+    sc.addr = 999;
+    RAW("sync cancel nothing", __NR_io_uring_register, r.fd, 24, &sc, 1);
+
     /* Registered buffers: WRITE_FIXED and READ_FIXED */
     static char fixed[2][32];
     struct iovec reg[2] = {{fixed[0], 32}, {fixed[1], 32}};

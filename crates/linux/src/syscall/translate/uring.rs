@@ -90,6 +90,7 @@ const REGISTER_BUFFERS2: u64 = 15;
 const REGISTER_BUFFERS_UPDATE: u64 = 16;
 const REGISTER_RING_FDS: u64 = 20;
 const REGISTER_UNREGISTER_RING_FDS: u64 = 21;
+const REGISTER_SYNC_CANCEL: u64 = 24;
 const REGISTER_RESIZE_RINGS: u64 = 33;
 const REGISTER_USE_REGISTERED_RING: u64 = 1 << 31;
 
@@ -839,6 +840,28 @@ fn register_ring_fds(fd: u64, op: u64, arg: u64, nr: u64) -> Res {
     Ok(r)
 }
 
+/// IORING_REGISTER_SYNC_CANCEL: struct io_uring_sync_cancel_reg (64
+/// bytes, the same in both ABIs) names requests by user_data (addr at
+/// 0) unless its flags (at 12) select by descriptor, any, or opcode; a
+/// request x86run tagged is known to the kernel by its tag.
+fn sync_cancel(sh: &Mutex<Shadow>, fd: u64, arg: u64) -> Res {
+    const BY_FD: u32 = 1 << 1;
+    const ANY: u32 = 1 << 2;
+    const BY_USERDATA: u32 = 1 << 4;
+    const BY_OP: u32 = 1 << 5;
+    let mut b = [0u8; 64];
+    mem::read_bytes(arg, &mut b).map_err(|_| Errno::EFAULT)?;
+    let flags = u32::from_le_bytes([b[12], b[13], b[14], b[15]]);
+    if flags & (BY_FD | ANY | BY_OP) == 0 || flags & BY_USERDATA != 0 {
+        let user_data = u64_at(&b, 0);
+        let s = lock(sh);
+        if let Some((tag, _)) = s.pending.iter().find(|(_, p)| p.user_data == user_data) {
+            put_u64(&mut b, 0, *tag);
+        }
+    }
+    sys!(NR_REGISTER, fd, REGISTER_SYNC_CANCEL, b.as_ptr(), 1)
+}
+
 /// A registration's iovec array (up to 16384 buffers, more than readv's
 /// UIO_MAXIOV; the kernel checks the count).
 fn buffers(at: u64, n: u64) -> Result<Vec<iovec>, Errno> {
@@ -1054,14 +1077,27 @@ pub fn enter(_p: &mut Process, a: &[u64; 6]) -> Res {
 /// io_uring_register(fd, opcode, arg, nr_args), translation back end.
 pub fn register(_p: &mut Process, a: &[u64; 6]) -> Res {
     let (fd, op, arg, nr) = (a[0], a[1], a[2], a[3]);
+    let this = if op & REGISTER_USE_REGISTERED_RING != 0 {
+        registered_ring(fd)
+    } else {
+        ring(fd as i32)
+    };
     let (fd, op) = if op & REGISTER_USE_REGISTERED_RING != 0 {
-        match registered_ring(fd).and_then(|r| r.shadow.as_ref().map(|s| lock(s).fd)) {
+        match this
+            .as_ref()
+            .and_then(|r| r.shadow.as_ref().map(|s| lock(s).fd))
+        {
             Some(host_fd) => (host_fd as u64, op & !REGISTER_USE_REGISTERED_RING),
             None => (fd, op),
         }
     } else {
         (fd, op)
     };
+    if op == REGISTER_SYNC_CANCEL && nr == 1 {
+        if let Some(sh) = this.as_ref().and_then(|r| r.shadow.as_ref()) {
+            return sync_cancel(sh, fd, arg);
+        }
+    }
     if op == REGISTER_RING_FDS || op == REGISTER_UNREGISTER_RING_FDS {
         return register_ring_fds(fd, op, arg, nr);
     }
