@@ -195,6 +195,7 @@ fn decode_block(addr: u64, bitness: u32) -> Result<Block, DecodeError> {
     let mut insns = Vec::new();
     let mut ip = addr;
     let mask = if bitness == 32 { 0xffff_ffff } else { u64::MAX };
+    let mut prev = Instruction::default();
     loop {
         let insn = match decode_one(ip, bitness) {
             Ok(i) => i,
@@ -210,7 +211,20 @@ fn decode_block(addr: u64, bitness: u32) -> Result<Block, DecodeError> {
         } else {
             crate::Mode::Bits64
         };
-        insns.push(crate::fast::Op::new(insn, mode));
+        // A compare and the conditional jump after it run as one op.
+        let fused = if stop && !insns.is_empty() {
+            crate::fast::Op::fuse(&prev, &insn, mode)
+        } else {
+            None
+        };
+        match fused {
+            Some(op) => {
+                insns.pop();
+                insns.push(op);
+            }
+            None => insns.push(crate::fast::Op::new(insn, mode)),
+        }
+        prev = insn;
         if stop || insns.len() >= MAX_BLOCK {
             break;
         }

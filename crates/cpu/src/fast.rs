@@ -29,6 +29,26 @@ pub struct MemRef {
     seg: u8,
     /// 32-bit address size (the sum wraps at 4 GiB before the segment base).
     a32: bool,
+    /// 0xffff_ffff with a 32-bit address size, else all ones.
+    amask: u64,
+}
+
+/// Addressing shapes with their own instances of the memory forms: any
+/// (0), base + disp (1), base + index * scale + disp (2); 1 and 2 have no
+/// segment base.
+const AM_ANY: u8 = 0;
+const AM_BASE: u8 = 1;
+const AM_BASE_INDEX: u8 = 2;
+
+impl MemRef {
+    fn shape(&self) -> u8 {
+        match (self.seg, self.base, self.index) {
+            (0, NONE, _) => AM_ANY,
+            (0, _, NONE) => AM_BASE,
+            (0, _, _) => AM_BASE_INDEX,
+            _ => AM_ANY,
+        }
+    }
 }
 
 /// Operands resolved at decode time.
@@ -101,6 +121,31 @@ impl Op {
         }
     }
 
+    /// A cmp or test (`prev`) fused with the conditional jump after it
+    /// into one op, when both have fast forms. The op stands at the
+    /// compare's place in the block (a fault in it is the compare's) and
+    /// continues after the jump.
+    pub fn fuse(prev: &Instruction, jcc: &Instruction, mode: Mode) -> Option<Op> {
+        if !fast_path_enabled() {
+            return None;
+        }
+        let (run, uop) = select_fused(prev, jcc, mode)?;
+        let mask = if mode == Mode::Bits32 {
+            0xffff_ffff
+        } else {
+            u64::MAX
+        };
+        Some(Op {
+            run,
+            next: jcc.next_ip() & mask,
+            uop,
+            slow: Box::new(Slow {
+                generic: handler_for(prev),
+                insn: *prev,
+            }),
+        })
+    }
+
     /// The iced instruction.
     pub fn insn(&self) -> &Instruction {
         &self.slow.insn
@@ -119,6 +164,7 @@ const EMPTY: Uop = Uop {
         scale: 0,
         seg: 0,
         a32: false,
+        amask: u64::MAX,
     },
 };
 
@@ -172,11 +218,23 @@ fn memref(i: &Instruction, mode: Mode) -> Option<MemRef> {
         scale: i.memory_index_scale().trailing_zeros() as u8,
         seg,
         a32,
+        amask: if a32 { 0xffff_ffff } else { u64::MAX },
     })
 }
 
 #[inline(always)]
-fn ea(cpu: &CpuState, m: &MemRef) -> u64 {
+fn ea<const AM: u8>(cpu: &CpuState, m: &MemRef) -> u64 {
+    // Shapes 1 and 2 have a base, no segment, and in 32-bit mode a 32-bit
+    // address size, so `amask` is the whole wrap.
+    if AM == AM_BASE {
+        return cpu.gpr[m.base as usize & 15].wrapping_add(m.disp) & m.amask;
+    }
+    if AM == AM_BASE_INDEX {
+        return cpu.gpr[m.base as usize & 15]
+            .wrapping_add(cpu.gpr[m.index as usize & 15] << m.scale)
+            .wrapping_add(m.disp)
+            & m.amask;
+    }
     let mut a = m.disp;
     if m.base != NONE {
         a = a.wrapping_add(cpu.gpr[m.base as usize & 15]);
@@ -194,12 +252,12 @@ fn ea(cpu: &CpuState, m: &MemRef) -> u64 {
 }
 
 macro_rules! sized {
-    ($f:ident, $size:expr $(, $k:expr)?) => {
+    ($f:ident, $size:expr $(, $k:expr)*) => {
         match $size {
-            1 => $f::<1 $(, $k)?> as OpFn,
-            2 => $f::<2 $(, $k)?> as OpFn,
-            4 => $f::<4 $(, $k)?> as OpFn,
-            _ => $f::<8 $(, $k)?> as OpFn,
+            1 => $f::<1 $(, $k)*> as OpFn,
+            2 => $f::<2 $(, $k)*> as OpFn,
+            4 => $f::<4 $(, $k)*> as OpFn,
+            _ => $f::<8 $(, $k)*> as OpFn,
         }
     };
 }
@@ -207,40 +265,52 @@ macro_rules! sized {
 /// Instantiates `$f` for condition code `$cc` (0..16), with extra const
 /// arguments after it.
 macro_rules! by_cc {
-    ($f:ident, $cc:expr $(, $k:expr)?) => {
+    ($f:ident, $cc:expr $(, $k:expr)*) => {
         match $cc {
-            0 => $f::<0 $(, $k)?> as OpFn,
-            1 => $f::<1 $(, $k)?> as OpFn,
-            2 => $f::<2 $(, $k)?> as OpFn,
-            3 => $f::<3 $(, $k)?> as OpFn,
-            4 => $f::<4 $(, $k)?> as OpFn,
-            5 => $f::<5 $(, $k)?> as OpFn,
-            6 => $f::<6 $(, $k)?> as OpFn,
-            7 => $f::<7 $(, $k)?> as OpFn,
-            8 => $f::<8 $(, $k)?> as OpFn,
-            9 => $f::<9 $(, $k)?> as OpFn,
-            10 => $f::<10 $(, $k)?> as OpFn,
-            11 => $f::<11 $(, $k)?> as OpFn,
-            12 => $f::<12 $(, $k)?> as OpFn,
-            13 => $f::<13 $(, $k)?> as OpFn,
-            14 => $f::<14 $(, $k)?> as OpFn,
-            _ => $f::<15 $(, $k)?> as OpFn,
+            0 => $f::<0 $(, $k)*> as OpFn,
+            1 => $f::<1 $(, $k)*> as OpFn,
+            2 => $f::<2 $(, $k)*> as OpFn,
+            3 => $f::<3 $(, $k)*> as OpFn,
+            4 => $f::<4 $(, $k)*> as OpFn,
+            5 => $f::<5 $(, $k)*> as OpFn,
+            6 => $f::<6 $(, $k)*> as OpFn,
+            7 => $f::<7 $(, $k)*> as OpFn,
+            8 => $f::<8 $(, $k)*> as OpFn,
+            9 => $f::<9 $(, $k)*> as OpFn,
+            10 => $f::<10 $(, $k)*> as OpFn,
+            11 => $f::<11 $(, $k)*> as OpFn,
+            12 => $f::<12 $(, $k)*> as OpFn,
+            13 => $f::<13 $(, $k)*> as OpFn,
+            14 => $f::<14 $(, $k)*> as OpFn,
+            _ => $f::<15 $(, $k)*> as OpFn,
         }
     };
 }
 
 macro_rules! alu_sized {
-    ($f:ident, $size:expr, $kind:expr) => {
+    ($f:ident, $size:expr, $kind:expr $(, $am:expr)?) => {
         match $kind {
-            AluKind::Add => sized!($f, $size, 0),
-            AluKind::Or => sized!($f, $size, 1),
-            AluKind::Adc => sized!($f, $size, 2),
-            AluKind::Sbb => sized!($f, $size, 3),
-            AluKind::And => sized!($f, $size, 4),
-            AluKind::Sub => sized!($f, $size, 5),
-            AluKind::Xor => sized!($f, $size, 6),
-            AluKind::Cmp => sized!($f, $size, 7),
-            AluKind::Test => sized!($f, $size, 8),
+            AluKind::Add => sized!($f, $size, 0 $(, $am)?),
+            AluKind::Or => sized!($f, $size, 1 $(, $am)?),
+            AluKind::Adc => sized!($f, $size, 2 $(, $am)?),
+            AluKind::Sbb => sized!($f, $size, 3 $(, $am)?),
+            AluKind::And => sized!($f, $size, 4 $(, $am)?),
+            AluKind::Sub => sized!($f, $size, 5 $(, $am)?),
+            AluKind::Xor => sized!($f, $size, 6 $(, $am)?),
+            AluKind::Cmp => sized!($f, $size, 7 $(, $am)?),
+            AluKind::Test => sized!($f, $size, 8 $(, $am)?),
+        }
+    };
+}
+
+/// Instantiates a memory form for the addressing shape of `$m` (see
+/// `MemRef::shape`): `$inst!(SHAPE)` must name the function.
+macro_rules! by_shape {
+    ($m:expr, $inst:ident) => {
+        match $m.shape() {
+            AM_BASE => $inst!(1),
+            AM_BASE_INDEX => $inst!(2),
+            _ => $inst!(0),
         }
     };
 }
@@ -309,18 +379,34 @@ fn select(i: &Instruction, mode: Mode) -> Option<(OpFn, Uop)> {
                 let (a, s) = r0()?;
                 u.r0 = a;
                 u.mem = memref(i, mode)?;
-                sized!(mov_rm, s)
+                macro_rules! inst {
+                    ($am:expr) => {
+                        sized!(mov_rm, s, $am)
+                    };
+                }
+                by_shape!(u.mem, inst)
             }
             (OpKind::Memory, OpKind::Register) => {
                 let (b, s) = r1()?;
                 u.r1 = b;
                 u.mem = memref(i, mode)?;
-                sized!(mov_mr, s)
+                macro_rules! inst {
+                    ($am:expr) => {
+                        sized!(mov_mr, s, $am)
+                    };
+                }
+                by_shape!(u.mem, inst)
             }
             (OpKind::Memory, k) if is_imm(Some(k)) => {
                 u.imm = i.immediate(1);
                 u.mem = memref(i, mode)?;
-                sized!(mov_mi, i.memory_size().size())
+                let s = i.memory_size().size();
+                macro_rules! inst {
+                    ($am:expr) => {
+                        sized!(mov_mi, s, $am)
+                    };
+                }
+                by_shape!(u.mem, inst)
             }
             _ => return None,
         },
@@ -385,19 +471,34 @@ fn select(i: &Instruction, mode: Mode) -> Option<(OpFn, Uop)> {
                     let (a, s) = r0()?;
                     u.r0 = a;
                     u.mem = memref(i, mode)?;
-                    alu_sized!(alu_rm, s, kind)
+                    macro_rules! inst {
+                        ($am:expr) => {
+                            alu_sized!(alu_rm, s, kind, $am)
+                        };
+                    }
+                    by_shape!(u.mem, inst)
                 }
                 (OpKind::Memory, OpKind::Register) => {
                     let (b, s) = r1()?;
                     u.r1 = b;
                     u.mem = memref(i, mode)?;
-                    alu_sized!(alu_mr, s, kind)
+                    macro_rules! inst {
+                        ($am:expr) => {
+                            alu_sized!(alu_mr, s, kind, $am)
+                        };
+                    }
+                    by_shape!(u.mem, inst)
                 }
                 (OpKind::Memory, k) if is_imm(Some(k)) => {
                     let s = i.memory_size().size() as u32;
                     u.imm = i.immediate(1) & mask(s);
                     u.mem = memref(i, mode)?;
-                    alu_sized!(alu_mi, s, kind)
+                    macro_rules! inst {
+                        ($am:expr) => {
+                            alu_sized!(alu_mi, s, kind, $am)
+                        };
+                    }
+                    by_shape!(u.mem, inst)
                 }
                 _ => return None,
             }
@@ -695,6 +796,102 @@ fn run_generic_end(ex: &mut Exec, op: &Op) -> Res {
     }
 }
 
+/// Chooses the fused form of `prev` (cmp/test) and `jcc`; see `Op::fuse`.
+fn select_fused(prev: &Instruction, jcc: &Instruction, mode: Mode) -> Option<(OpFn, Uop)> {
+    use Mnemonic::*;
+    let kind = match prev.mnemonic() {
+        Cmp => 7u8,
+        Test => 8,
+        _ => return None,
+    };
+    if !matches!(
+        jcc.op0_kind(),
+        OpKind::NearBranch16 | OpKind::NearBranch32 | OpKind::NearBranch64
+    ) || jcc.op0_kind() == OpKind::NearBranch16
+        || !matches!(
+            jcc.mnemonic(),
+            Jo | Jno | Jb | Jae | Je | Jne | Jbe | Ja | Js | Jns | Jp | Jnp | Jl | Jge | Jle | Jg
+        )
+    {
+        return None;
+    }
+    let (_, mut u) = select(prev, mode)?;
+    if prev.op_count() != 2 || prev.op0_kind() != OpKind::Register {
+        return None;
+    }
+    let s = gpr(prev.op0_register())?.1;
+    if !matches!(s, 1 | 4 | 8) {
+        return None;
+    }
+    let target = jcc.near_branch_target();
+    let form = match prev.op1_kind() {
+        OpKind::Register => {
+            u.imm = target;
+            0u8
+        }
+        OpKind::Memory => {
+            u.imm = target;
+            2
+        }
+        _ => {
+            u.mem.disp = target;
+            1
+        }
+    };
+    let cc = (jcc.condition_code() as u8).wrapping_sub(1);
+    macro_rules! f {
+        ($s:literal, $k:literal, $f:literal) => {
+            by_cc!(fused_jcc, cc, $s, $k, $f)
+        };
+    }
+    Some((
+        match (s, kind, form) {
+            (1, 7, 0) => f!(1, 7, 0),
+            (1, 7, 1) => f!(1, 7, 1),
+            (1, 7, _) => f!(1, 7, 2),
+            (1, _, 0) => f!(1, 8, 0),
+            (1, _, 1) => f!(1, 8, 1),
+            (1, _, _) => f!(1, 8, 2),
+            (4, 7, 0) => f!(4, 7, 0),
+            (4, 7, 1) => f!(4, 7, 1),
+            (4, 7, _) => f!(4, 7, 2),
+            (4, _, 0) => f!(4, 8, 0),
+            (4, _, 1) => f!(4, 8, 1),
+            (4, _, _) => f!(4, 8, 2),
+            (_, 7, 0) => f!(8, 7, 0),
+            (_, 7, 1) => f!(8, 7, 1),
+            (_, 7, _) => f!(8, 7, 2),
+            (_, _, 0) => f!(8, 8, 0),
+            (_, _, 1) => f!(8, 8, 1),
+            (_, _, _) => f!(8, 8, 2),
+        },
+        u,
+    ))
+}
+
+/// cmp/test (K) of register r0 with r1 (F = 0), an immediate (F = 1) or
+/// memory (F = 2), then a jump on condition CC to the target (in `imm`,
+/// or in `mem.disp` for F = 1). The flags are recorded as the compare
+/// leaves them.
+fn fused_jcc<const CC: u8, const S: u32, const K: u8, const F: u8>(ex: &mut Exec, op: &Op) -> Res {
+    let a = get::<S>(ex.cpu, op.uop.r0);
+    let (b, target) = match F {
+        0 => (get::<S>(ex.cpu, op.uop.r1), op.uop.imm),
+        1 => (op.uop.imm, op.uop.mem.disp),
+        _ => (
+            tryf!(ex, op, mem::read(ea::<AM_ANY>(ex.cpu, &op.uop.mem), S)),
+            op.uop.imm,
+        ),
+    };
+    alu::<S, K>(ex.cpu, a, b);
+    ex.next = if ex.cpu.flags.cond(CC) {
+        target
+    } else {
+        op.next
+    };
+    Ok(())
+}
+
 /// shl/shr/sar of a register by an immediate (imm) or by cl (cc == 1).
 fn shift_r<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) -> Res {
     let raw = if op.uop.cc == 1 {
@@ -741,20 +938,24 @@ fn mov_ri<const S: u32>(ex: &mut Exec, op: &Op) -> Res {
     next(ex, op)
 }
 
-fn mov_rm<const S: u32>(ex: &mut Exec, op: &Op) -> Res {
-    let v = tryf!(ex, op, mem::read(ea(ex.cpu, &op.uop.mem), S));
+fn mov_rm<const S: u32, const AM: u8>(ex: &mut Exec, op: &Op) -> Res {
+    let v = tryf!(ex, op, mem::read(ea::<AM>(ex.cpu, &op.uop.mem), S));
     set::<S>(ex.cpu, op.uop.r0, v);
     next(ex, op)
 }
 
-fn mov_mr<const S: u32>(ex: &mut Exec, op: &Op) -> Res {
+fn mov_mr<const S: u32, const AM: u8>(ex: &mut Exec, op: &Op) -> Res {
     let v = get::<S>(ex.cpu, op.uop.r1);
-    tryf!(ex, op, mem::write(ea(ex.cpu, &op.uop.mem), S, v));
+    tryf!(ex, op, mem::write(ea::<AM>(ex.cpu, &op.uop.mem), S, v));
     next(ex, op)
 }
 
-fn mov_mi<const S: u32>(ex: &mut Exec, op: &Op) -> Res {
-    tryf!(ex, op, mem::write(ea(ex.cpu, &op.uop.mem), S, op.uop.imm));
+fn mov_mi<const S: u32, const AM: u8>(ex: &mut Exec, op: &Op) -> Res {
+    tryf!(
+        ex,
+        op,
+        mem::write(ea::<AM>(ex.cpu, &op.uop.mem), S, op.uop.imm)
+    );
     next(ex, op)
 }
 
@@ -762,7 +963,7 @@ fn mov_mi<const S: u32>(ex: &mut Exec, op: &Op) -> Res {
 fn extend<const S: u32, const SIGNED: bool>(ex: &mut Exec, op: &Op) -> Res {
     let src = op.uop.imm as u32;
     let v = if op.uop.cc == 1 {
-        tryf!(ex, op, mem::read(ea(ex.cpu, &op.uop.mem), src))
+        tryf!(ex, op, mem::read(ea::<AM_ANY>(ex.cpu, &op.uop.mem), src))
     } else {
         ex.cpu.gpr[op.uop.r1 as usize & 15] & mask(src)
     };
@@ -820,9 +1021,9 @@ fn alu_ri<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) -> Res {
     next(ex, op)
 }
 
-fn alu_rm<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) -> Res {
+fn alu_rm<const S: u32, const K: u8, const AM: u8>(ex: &mut Exec, op: &Op) -> Res {
     let a = get::<S>(ex.cpu, op.uop.r0);
-    let b = tryf!(ex, op, mem::read(ea(ex.cpu, &op.uop.mem), S));
+    let b = tryf!(ex, op, mem::read(ea::<AM>(ex.cpu, &op.uop.mem), S));
     if let Some(r) = alu::<S, K>(ex.cpu, a, b) {
         set::<S>(ex.cpu, op.uop.r0, r);
     }
@@ -832,8 +1033,8 @@ fn alu_rm<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) -> Res {
 /// ALU with a memory destination: the store happens before the flags
 /// change, so a faulting store leaves the state as it was.
 #[inline(always)]
-fn alu_mem<const S: u32, const K: u8>(ex: &mut Exec, op: &Op, b: u64) -> Res {
-    let addr = ea(ex.cpu, &op.uop.mem);
+fn alu_mem<const S: u32, const K: u8, const AM: u8>(ex: &mut Exec, op: &Op, b: u64) -> Res {
+    let addr = ea::<AM>(ex.cpu, &op.uop.mem);
     let a = tryf!(ex, op, mem::read(addr, S));
     let kind = KINDS[K as usize];
     let cin = if matches!(kind, AluKind::Adc | AluKind::Sbb) {
@@ -849,13 +1050,13 @@ fn alu_mem<const S: u32, const K: u8>(ex: &mut Exec, op: &Op, b: u64) -> Res {
     next(ex, op)
 }
 
-fn alu_mr<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) -> Res {
+fn alu_mr<const S: u32, const K: u8, const AM: u8>(ex: &mut Exec, op: &Op) -> Res {
     let b = get::<S>(ex.cpu, op.uop.r1);
-    alu_mem::<S, K>(ex, op, b)
+    alu_mem::<S, K, AM>(ex, op, b)
 }
 
-fn alu_mi<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) -> Res {
-    alu_mem::<S, K>(ex, op, op.uop.imm)
+fn alu_mi<const S: u32, const K: u8, const AM: u8>(ex: &mut Exec, op: &Op) -> Res {
+    alu_mem::<S, K, AM>(ex, op, op.uop.imm)
 }
 
 fn incdec_r<const S: u32, const INC: bool>(ex: &mut Exec, op: &Op) -> Res {
@@ -896,7 +1097,7 @@ fn jmp(ex: &mut Exec, op: &Op) -> Res {
 /// jmp/call through a register (cc == 0) or memory (cc == 1).
 fn indirect<const S: u32, const CALL: bool>(ex: &mut Exec, op: &Op) -> Res {
     let target = if op.uop.cc == 1 {
-        tryf!(ex, op, mem::read(ea(ex.cpu, &op.uop.mem), S))
+        tryf!(ex, op, mem::read(ea::<AM_ANY>(ex.cpu, &op.uop.mem), S))
     } else {
         get::<S>(ex.cpu, op.uop.r0)
     };
@@ -949,7 +1150,7 @@ fn setcc_r(ex: &mut Exec, op: &Op) -> Res {
 /// (cc == 1); with THREE the product is source * imm.
 fn imul2<const S: u32, const THREE: bool>(ex: &mut Exec, op: &Op) -> Res {
     let src = if op.uop.cc == 1 {
-        tryf!(ex, op, mem::read(ea(ex.cpu, &op.uop.mem), S))
+        tryf!(ex, op, mem::read(ea::<AM_ANY>(ex.cpu, &op.uop.mem), S))
     } else {
         get::<S>(ex.cpu, op.uop.r1)
     };
@@ -968,7 +1169,7 @@ fn imul2<const S: u32, const THREE: bool>(ex: &mut Exec, op: &Op) -> Res {
 /// (cc == 0) or memory (cc == 1).
 fn muldiv1<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) -> Res {
     let src = if op.uop.cc == 1 {
-        tryf!(ex, op, mem::read(ea(ex.cpu, &op.uop.mem), S))
+        tryf!(ex, op, mem::read(ea::<AM_ANY>(ex.cpu, &op.uop.mem), S))
     } else {
         get::<S>(ex.cpu, op.uop.r0)
     };
@@ -1017,7 +1218,7 @@ fn negnot_r<const S: u32, const NEG: bool>(ex: &mut Exec, op: &Op) -> Res {
 }
 
 fn push_m<const S: u32>(ex: &mut Exec, op: &Op) -> Res {
-    let v = tryf!(ex, op, mem::read(ea(ex.cpu, &op.uop.mem), S));
+    let v = tryf!(ex, op, mem::read(ea::<AM_ANY>(ex.cpu, &op.uop.mem), S));
     tryf!(ex, op, ex.push(S, v));
     next(ex, op)
 }
