@@ -7,7 +7,7 @@ use std::cell::Cell;
 use std::collections::HashMap;
 
 /// Most instructions in one decoded block.
-const MAX_BLOCK: usize = 64;
+pub const MAX_BLOCK: usize = 64;
 
 /// Why a block could not be decoded at its start address.
 #[derive(Clone, Copy, Debug)]
@@ -149,6 +149,7 @@ impl BlockCache {
         }
         for b in self.blocks.values() {
             b.unlink();
+            b.insns.iter().for_each(|op| op.unlink());
         }
     }
 

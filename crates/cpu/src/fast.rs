@@ -8,12 +8,13 @@
 //! disables this layer so that tests can check both paths.
 
 use crate::flags::mask;
-use crate::interp::{handler_for, Exec, Handler, Res};
+use crate::interp::{handler_for, Exec, Exit, Handler};
 use crate::mem;
 use crate::ops::alu::{alu_compute, AluKind};
 use crate::ops::shift::{shift_compute, ShiftKind};
 use crate::state::{reg_slot, CpuState, Mode, FS, GS, RAX, RDX};
 use iced_x86::{Instruction, Mnemonic, OpKind, Register};
+use std::cell::Cell;
 
 /// Marks an absent base or index register.
 const NONE: u8 = 0xff;
@@ -62,7 +63,10 @@ pub struct Uop {
 }
 
 /// Runs one decoded instruction.
-pub type OpFn = for<'a, 'b, 'c> fn(&'b mut Exec<'a>, &'c Op) -> Res;
+/// Runs one decoded instruction (and, threaded, the ones after it). A
+/// failure is recorded in the context (`Exec::cur`, `Exec::exit`): with
+/// nothing returned, every handler's call of the next one is a plain jump.
+pub type OpFn = for<'a, 'b, 'c> fn(&'b mut Exec<'a>, &'c Op);
 
 /// The generic form of an instruction: its handler and the iced
 /// instruction (kept out of line so that blocks stay dense).
@@ -78,6 +82,10 @@ pub struct Op {
     pub next: u64,
     pub uop: Uop,
     pub slow: Box<Slow>,
+    /// For direct branches: the first op of the block at the taken (0) and
+    /// fall-through (1) target, once the interpreter has seen it (block
+    /// chaining); null otherwise. Reset whenever the cache drops a block.
+    pub links: [Cell<*const Op>; 2],
 }
 
 impl Op {
@@ -105,6 +113,7 @@ impl Op {
             next: insn.next_ip() & mask,
             uop,
             slow: Box::new(Slow { generic, insn }),
+            links: NO_LINKS,
         }
     }
 
@@ -118,6 +127,7 @@ impl Op {
                 generic: |_, _| Ok(()),
                 insn: Instruction::default(),
             }),
+            links: NO_LINKS,
         }
     }
 
@@ -143,7 +153,14 @@ impl Op {
                 generic: handler_for(prev),
                 insn: *prev,
             }),
+            links: NO_LINKS,
         })
+    }
+
+    /// Forgets the chained blocks.
+    pub fn unlink(&self) {
+        self.links[0].set(std::ptr::null());
+        self.links[1].set(std::ptr::null());
     }
 
     /// The iced instruction.
@@ -151,6 +168,9 @@ impl Op {
         &self.slow.insn
     }
 }
+
+#[allow(clippy::declare_interior_mutable_const)]
+const NO_LINKS: [Cell<*const Op>; 2] = [Cell::new(std::ptr::null()), Cell::new(std::ptr::null())];
 
 const EMPTY: Uop = Uop {
     r0: 0,
@@ -743,7 +763,7 @@ fn select(i: &Instruction, mode: Mode) -> Option<(OpFn, Uop)> {
 /// predicted indirect branch). Blocks end with a terminator op, so the
 /// next op always exists for an op that is not a branch.
 #[inline(always)]
-fn next(ex: &mut Exec, op: &Op) -> Res {
+fn next(ex: &mut Exec, op: &Op) {
     // SAFETY: `op` is an element of a block's op vector, and only the
     // terminator (which never calls `next`) is last.
     let n = unsafe { &*(op as *const Op).add(1) };
@@ -753,9 +773,33 @@ fn next(ex: &mut Exec, op: &Op) -> Res {
 /// Records that `op` failed (the interpreter derives the guest rip from it).
 #[cold]
 #[inline(never)]
-fn fail(ex: &mut Exec, op: &Op, e: crate::interp::Exit) -> Res {
+fn fail(ex: &mut Exec, op: &Op, e: Exit) {
     ex.cur = op as *const Op;
-    Err(e)
+    ex.exit = e;
+}
+
+/// Blocks run back to back through links before the interpreter loop
+/// looks at interrupts again.
+pub const CHAIN_BUDGET: u32 = 64;
+
+/// Continues at `target`, the `slot` target of branch `op`: straight into
+/// the block there when it is linked (and the chain budget lasts), else
+/// back to the interpreter loop, which links it.
+#[inline(always)]
+fn goto(ex: &mut Exec, op: &Op, slot: usize, target: u64) {
+    ex.next = target;
+    let l = op.links[slot].get();
+    if !l.is_null() && ex.budget != 0 {
+        ex.budget -= 1;
+        ex.base = l;
+        ex.start = target;
+        // SAFETY: links point at the first op of a block owned by the
+        // cache; they are reset before any block is dropped.
+        let n = unsafe { &*l };
+        return (n.run)(ex, n);
+    }
+    ex.link_from = op as *const Op;
+    ex.link_slot = slot as u8;
 }
 
 /// Unwraps a guest memory access, or fails the op with its fault.
@@ -770,15 +814,14 @@ macro_rules! tryf {
 
 /// The op after a block's last instruction when that is not a branch: the
 /// guest continues at the block's end.
-pub(crate) fn terminator(ex: &mut Exec, op: &Op) -> Res {
+pub(crate) fn terminator(ex: &mut Exec, op: &Op) {
     ex.next = op.next;
-    Ok(())
 }
 
 /// The generic handler on the iced instruction. `ex.next` is this
 /// instruction's successor while it runs (branches and `syscall` read or
 /// change it).
-fn run_generic(ex: &mut Exec, op: &Op) -> Res {
+fn run_generic(ex: &mut Exec, op: &Op) {
     ex.next = op.next;
     if let Err(e) = (op.slow.generic)(ex, &op.slow.insn) {
         return fail(ex, op, e);
@@ -788,11 +831,10 @@ fn run_generic(ex: &mut Exec, op: &Op) -> Res {
 
 /// The generic handler of an instruction that ends its block (a branch,
 /// a system call, ...): the guest continues at `ex.next`.
-fn run_generic_end(ex: &mut Exec, op: &Op) -> Res {
+fn run_generic_end(ex: &mut Exec, op: &Op) {
     ex.next = op.next;
-    match (op.slow.generic)(ex, &op.slow.insn) {
-        Ok(()) => Ok(()),
-        Err(e) => fail(ex, op, e),
+    if let Err(e) = (op.slow.generic)(ex, &op.slow.insn) {
+        fail(ex, op, e);
     }
 }
 
@@ -873,7 +915,7 @@ fn select_fused(prev: &Instruction, jcc: &Instruction, mode: Mode) -> Option<(Op
 /// memory (F = 2), then a jump on condition CC to the target (in `imm`,
 /// or in `mem.disp` for F = 1). The flags are recorded as the compare
 /// leaves them.
-fn fused_jcc<const CC: u8, const S: u32, const K: u8, const F: u8>(ex: &mut Exec, op: &Op) -> Res {
+fn fused_jcc<const CC: u8, const S: u32, const K: u8, const F: u8>(ex: &mut Exec, op: &Op) {
     let a = get::<S>(ex.cpu, op.uop.r0);
     let (b, target) = match F {
         0 => (get::<S>(ex.cpu, op.uop.r1), op.uop.imm),
@@ -884,16 +926,15 @@ fn fused_jcc<const CC: u8, const S: u32, const K: u8, const F: u8>(ex: &mut Exec
         ),
     };
     alu::<S, K>(ex.cpu, a, b);
-    ex.next = if ex.cpu.flags.cond(CC) {
-        target
+    if ex.cpu.flags.cond(CC) {
+        goto(ex, op, 0, target)
     } else {
-        op.next
-    };
-    Ok(())
+        goto(ex, op, 1, op.next)
+    }
 }
 
 /// shl/shr/sar of a register by an immediate (imm) or by cl (cc == 1).
-fn shift_r<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) -> Res {
+fn shift_r<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) {
     let raw = if op.uop.cc == 1 {
         ex.cpu.gpr[1]
     } else {
@@ -913,7 +954,7 @@ fn shift_r<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) -> Res {
     next(ex, op)
 }
 
-fn nop(ex: &mut Exec, op: &Op) -> Res {
+fn nop(ex: &mut Exec, op: &Op) {
     next(ex, op)
 }
 
@@ -927,30 +968,30 @@ fn get<const S: u32>(cpu: &CpuState, r: u8) -> u64 {
     cpu.gpr[r as usize & 15] & mask(S)
 }
 
-fn mov_rr<const S: u32>(ex: &mut Exec, op: &Op) -> Res {
+fn mov_rr<const S: u32>(ex: &mut Exec, op: &Op) {
     let v = get::<S>(ex.cpu, op.uop.r1);
     set::<S>(ex.cpu, op.uop.r0, v);
     next(ex, op)
 }
 
-fn mov_ri<const S: u32>(ex: &mut Exec, op: &Op) -> Res {
+fn mov_ri<const S: u32>(ex: &mut Exec, op: &Op) {
     set::<S>(ex.cpu, op.uop.r0, op.uop.imm);
     next(ex, op)
 }
 
-fn mov_rm<const S: u32, const AM: u8>(ex: &mut Exec, op: &Op) -> Res {
+fn mov_rm<const S: u32, const AM: u8>(ex: &mut Exec, op: &Op) {
     let v = tryf!(ex, op, mem::read(ea::<AM>(ex.cpu, &op.uop.mem), S));
     set::<S>(ex.cpu, op.uop.r0, v);
     next(ex, op)
 }
 
-fn mov_mr<const S: u32, const AM: u8>(ex: &mut Exec, op: &Op) -> Res {
+fn mov_mr<const S: u32, const AM: u8>(ex: &mut Exec, op: &Op) {
     let v = get::<S>(ex.cpu, op.uop.r1);
     tryf!(ex, op, mem::write(ea::<AM>(ex.cpu, &op.uop.mem), S, v));
     next(ex, op)
 }
 
-fn mov_mi<const S: u32, const AM: u8>(ex: &mut Exec, op: &Op) -> Res {
+fn mov_mi<const S: u32, const AM: u8>(ex: &mut Exec, op: &Op) {
     tryf!(
         ex,
         op,
@@ -960,7 +1001,7 @@ fn mov_mi<const S: u32, const AM: u8>(ex: &mut Exec, op: &Op) -> Res {
 }
 
 /// movzx/movsx/movsxd into an S-byte register; `uop.imm` is the source width.
-fn extend<const S: u32, const SIGNED: bool>(ex: &mut Exec, op: &Op) -> Res {
+fn extend<const S: u32, const SIGNED: bool>(ex: &mut Exec, op: &Op) {
     let src = op.uop.imm as u32;
     let v = if op.uop.cc == 1 {
         tryf!(ex, op, mem::read(ea::<AM_ANY>(ex.cpu, &op.uop.mem), src))
@@ -976,7 +1017,7 @@ fn extend<const S: u32, const SIGNED: bool>(ex: &mut Exec, op: &Op) -> Res {
     next(ex, op)
 }
 
-fn lea<const S: u32>(ex: &mut Exec, op: &Op) -> Res {
+fn lea<const S: u32>(ex: &mut Exec, op: &Op) {
     let m = &op.uop.mem;
     let mut a = m.disp;
     if m.base != NONE {
@@ -1005,7 +1046,7 @@ fn alu<const S: u32, const K: u8>(cpu: &mut CpuState, a: u64, b: u64) -> Option<
     kind.writes().then_some(res)
 }
 
-fn alu_rr<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) -> Res {
+fn alu_rr<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) {
     let (a, b) = (get::<S>(ex.cpu, op.uop.r0), get::<S>(ex.cpu, op.uop.r1));
     if let Some(r) = alu::<S, K>(ex.cpu, a, b) {
         set::<S>(ex.cpu, op.uop.r0, r);
@@ -1013,7 +1054,7 @@ fn alu_rr<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) -> Res {
     next(ex, op)
 }
 
-fn alu_ri<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) -> Res {
+fn alu_ri<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) {
     let a = get::<S>(ex.cpu, op.uop.r0);
     if let Some(r) = alu::<S, K>(ex.cpu, a, op.uop.imm) {
         set::<S>(ex.cpu, op.uop.r0, r);
@@ -1021,7 +1062,7 @@ fn alu_ri<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) -> Res {
     next(ex, op)
 }
 
-fn alu_rm<const S: u32, const K: u8, const AM: u8>(ex: &mut Exec, op: &Op) -> Res {
+fn alu_rm<const S: u32, const K: u8, const AM: u8>(ex: &mut Exec, op: &Op) {
     let a = get::<S>(ex.cpu, op.uop.r0);
     let b = tryf!(ex, op, mem::read(ea::<AM>(ex.cpu, &op.uop.mem), S));
     if let Some(r) = alu::<S, K>(ex.cpu, a, b) {
@@ -1033,7 +1074,7 @@ fn alu_rm<const S: u32, const K: u8, const AM: u8>(ex: &mut Exec, op: &Op) -> Re
 /// ALU with a memory destination: the store happens before the flags
 /// change, so a faulting store leaves the state as it was.
 #[inline(always)]
-fn alu_mem<const S: u32, const K: u8, const AM: u8>(ex: &mut Exec, op: &Op, b: u64) -> Res {
+fn alu_mem<const S: u32, const K: u8, const AM: u8>(ex: &mut Exec, op: &Op, b: u64) {
     let addr = ea::<AM>(ex.cpu, &op.uop.mem);
     let a = tryf!(ex, op, mem::read(addr, S));
     let kind = KINDS[K as usize];
@@ -1050,16 +1091,16 @@ fn alu_mem<const S: u32, const K: u8, const AM: u8>(ex: &mut Exec, op: &Op, b: u
     next(ex, op)
 }
 
-fn alu_mr<const S: u32, const K: u8, const AM: u8>(ex: &mut Exec, op: &Op) -> Res {
+fn alu_mr<const S: u32, const K: u8, const AM: u8>(ex: &mut Exec, op: &Op) {
     let b = get::<S>(ex.cpu, op.uop.r1);
     alu_mem::<S, K, AM>(ex, op, b)
 }
 
-fn alu_mi<const S: u32, const K: u8, const AM: u8>(ex: &mut Exec, op: &Op) -> Res {
+fn alu_mi<const S: u32, const K: u8, const AM: u8>(ex: &mut Exec, op: &Op) {
     alu_mem::<S, K, AM>(ex, op, op.uop.imm)
 }
 
-fn incdec_r<const S: u32, const INC: bool>(ex: &mut Exec, op: &Op) -> Res {
+fn incdec_r<const S: u32, const INC: bool>(ex: &mut Exec, op: &Op) {
     let a = get::<S>(ex.cpu, op.uop.r0);
     let r = if INC {
         a.wrapping_add(1)
@@ -1071,7 +1112,7 @@ fn incdec_r<const S: u32, const INC: bool>(ex: &mut Exec, op: &Op) -> Res {
     next(ex, op)
 }
 
-fn push<const S: u32>(ex: &mut Exec, op: &Op) -> Res {
+fn push<const S: u32>(ex: &mut Exec, op: &Op) {
     let v = if op.uop.cc == 1 {
         op.uop.imm
     } else {
@@ -1081,7 +1122,7 @@ fn push<const S: u32>(ex: &mut Exec, op: &Op) -> Res {
     next(ex, op)
 }
 
-fn pop<const S: u32>(ex: &mut Exec, op: &Op) -> Res {
+fn pop<const S: u32>(ex: &mut Exec, op: &Op) {
     let v = tryf!(ex, op, ex.pop(S));
     set::<S>(ex.cpu, op.uop.r0, v);
     next(ex, op)
@@ -1089,13 +1130,12 @@ fn pop<const S: u32>(ex: &mut Exec, op: &Op) -> Res {
 
 // Branches end their block: they set `ex.next` and return.
 
-fn jmp(ex: &mut Exec, op: &Op) -> Res {
-    ex.next = op.uop.imm;
-    Ok(())
+fn jmp(ex: &mut Exec, op: &Op) {
+    goto(ex, op, 0, op.uop.imm)
 }
 
 /// jmp/call through a register (cc == 0) or memory (cc == 1).
-fn indirect<const S: u32, const CALL: bool>(ex: &mut Exec, op: &Op) -> Res {
+fn indirect<const S: u32, const CALL: bool>(ex: &mut Exec, op: &Op) {
     let target = if op.uop.cc == 1 {
         tryf!(ex, op, mem::read(ea::<AM_ANY>(ex.cpu, &op.uop.mem), S))
     } else {
@@ -1105,30 +1145,26 @@ fn indirect<const S: u32, const CALL: bool>(ex: &mut Exec, op: &Op) -> Res {
         tryf!(ex, op, ex.push(S, op.next));
     }
     ex.next = target;
-    Ok(())
 }
 
-fn jcc<const CC: u8>(ex: &mut Exec, op: &Op) -> Res {
-    ex.next = if ex.cpu.flags.cond(CC) {
-        op.uop.imm
+fn jcc<const CC: u8>(ex: &mut Exec, op: &Op) {
+    if ex.cpu.flags.cond(CC) {
+        goto(ex, op, 0, op.uop.imm)
     } else {
-        op.next
-    };
-    Ok(())
+        goto(ex, op, 1, op.next)
+    }
 }
 
-fn call<const S: u32>(ex: &mut Exec, op: &Op) -> Res {
+fn call<const S: u32>(ex: &mut Exec, op: &Op) {
     tryf!(ex, op, ex.push(S, op.next));
-    ex.next = op.uop.imm;
-    Ok(())
+    goto(ex, op, 0, op.uop.imm)
 }
 
-fn ret<const S: u32>(ex: &mut Exec, op: &Op) -> Res {
+fn ret<const S: u32>(ex: &mut Exec, op: &Op) {
     ex.next = tryf!(ex, op, ex.pop(S));
-    Ok(())
 }
 
-fn cmov_rr<const CC: u8, const S: u32>(ex: &mut Exec, op: &Op) -> Res {
+fn cmov_rr<const CC: u8, const S: u32>(ex: &mut Exec, op: &Op) {
     let v = if ex.cpu.flags.cond(CC) {
         op.uop.r1
     } else {
@@ -1140,7 +1176,7 @@ fn cmov_rr<const CC: u8, const S: u32>(ex: &mut Exec, op: &Op) -> Res {
     next(ex, op)
 }
 
-fn setcc_r(ex: &mut Exec, op: &Op) -> Res {
+fn setcc_r(ex: &mut Exec, op: &Op) {
     let v = ex.cpu.flags.cond(op.uop.cc) as u64;
     set::<1>(ex.cpu, op.uop.r0, v);
     next(ex, op)
@@ -1148,7 +1184,7 @@ fn setcc_r(ex: &mut Exec, op: &Op) -> Res {
 
 /// Two- and three-operand imul: dest r0, source r1 (cc == 0) or memory
 /// (cc == 1); with THREE the product is source * imm.
-fn imul2<const S: u32, const THREE: bool>(ex: &mut Exec, op: &Op) -> Res {
+fn imul2<const S: u32, const THREE: bool>(ex: &mut Exec, op: &Op) {
     let src = if op.uop.cc == 1 {
         tryf!(ex, op, mem::read(ea::<AM_ANY>(ex.cpu, &op.uop.mem), S))
     } else {
@@ -1167,7 +1203,7 @@ fn imul2<const S: u32, const THREE: bool>(ex: &mut Exec, op: &Op) -> Res {
 
 /// One-operand mul (K = 0), imul (1), div (2), idiv (3) of rdx:rax by r0
 /// (cc == 0) or memory (cc == 1).
-fn muldiv1<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) -> Res {
+fn muldiv1<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) {
     let src = if op.uop.cc == 1 {
         tryf!(ex, op, mem::read(ea::<AM_ANY>(ex.cpu, &op.uop.mem), S))
     } else {
@@ -1182,7 +1218,7 @@ fn muldiv1<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) -> Res {
     } else {
         let hi = get::<S>(ex.cpu, RDX as u8);
         let Some((q, r)) = crate::ops::muldiv::div_wide(a, hi, src, S, K == 3) else {
-            return fail(ex, op, crate::interp::Exit::DivideError);
+            return fail(ex, op, Exit::DivideError);
         };
         set::<S>(ex.cpu, RAX as u8, q);
         set::<S>(ex.cpu, RDX as u8, r);
@@ -1192,20 +1228,20 @@ fn muldiv1<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) -> Res {
 }
 
 /// cwde/cdqe: the accumulator's low half sign-extended to S bytes.
-fn widen_acc<const S: u32>(ex: &mut Exec, op: &Op) -> Res {
+fn widen_acc<const S: u32>(ex: &mut Exec, op: &Op) {
     let v = crate::ops::shift::sign_extend(ex.cpu.gpr[RAX] & mask(S / 2), S / 2);
     set::<S>(ex.cpu, RAX as u8, v & mask(S));
     next(ex, op)
 }
 
 /// cdq/cqo: rdx filled with the sign of the S-byte accumulator.
-fn sign_to_rdx<const S: u32>(ex: &mut Exec, op: &Op) -> Res {
+fn sign_to_rdx<const S: u32>(ex: &mut Exec, op: &Op) {
     let neg = get::<S>(ex.cpu, RAX as u8) >> (S * 8 - 1) != 0;
     set::<S>(ex.cpu, RDX as u8, if neg { mask(S) } else { 0 });
     next(ex, op)
 }
 
-fn negnot_r<const S: u32, const NEG: bool>(ex: &mut Exec, op: &Op) -> Res {
+fn negnot_r<const S: u32, const NEG: bool>(ex: &mut Exec, op: &Op) {
     let a = get::<S>(ex.cpu, op.uop.r0);
     if NEG {
         let r = a.wrapping_neg() & mask(S);
@@ -1217,7 +1253,7 @@ fn negnot_r<const S: u32, const NEG: bool>(ex: &mut Exec, op: &Op) -> Res {
     next(ex, op)
 }
 
-fn push_m<const S: u32>(ex: &mut Exec, op: &Op) -> Res {
+fn push_m<const S: u32>(ex: &mut Exec, op: &Op) {
     let v = tryf!(ex, op, mem::read(ea::<AM_ANY>(ex.cpu, &op.uop.mem), S));
     tryf!(ex, op, ex.push(S, v));
     next(ex, op)
@@ -1225,7 +1261,7 @@ fn push_m<const S: u32>(ex: &mut Exec, op: &Op) -> Res {
 
 /// rol/ror of a register by an immediate (imm) or by cl (cc == 1); the
 /// flags are the generic rotate's.
-fn rotate_r<const S: u32, const LEFT: bool>(ex: &mut Exec, op: &Op) -> Res {
+fn rotate_r<const S: u32, const LEFT: bool>(ex: &mut Exec, op: &Op) {
     let raw = if op.uop.cc == 1 {
         ex.cpu.gpr[1]
     } else {

@@ -76,6 +76,8 @@ impl Interpreter {
         let bitness = cpu.mode.bitness();
         // The block that ran last; its links find the next one.
         let mut prev: *const crate::decode::Block = std::ptr::null();
+        // The branch op to link to the next block, with its slot.
+        let mut link: Option<(*const crate::fast::Op, usize)> = None;
         loop {
             if self.interrupt.load(std::sync::atomic::Ordering::Relaxed) != 0 {
                 return Exit::Interrupted;
@@ -99,28 +101,36 @@ impl Interpreter {
                 }
             };
             prev = block;
+            let first = &block.insns[0];
+            if let Some((op, slot)) = link.take() {
+                // SAFETY: the op belongs to a block the cache still holds
+                // (nothing was dropped since it ran).
+                unsafe { &*op }.links[slot].set(first);
+            }
             // The block's ops run threaded (each calls the next, see
-            // `fast::next`); `ex.next` starts at the block's end, and
-            // branches replace it.
-            let ops = &block.insns;
-            let mut ex = Exec {
-                cpu: &mut *cpu,
-                next: block.end,
-                cur: std::ptr::null(),
-            };
-            let first = &ops[0];
-            match (first.run)(&mut ex, first) {
-                Ok(()) => cpu.rip = ex.next,
+            // `fast::next`), and linked blocks follow directly.
+            let mut ex = Exec::new(&mut *cpu, block.end);
+            ex.base = first;
+            ex.budget = crate::fast::CHAIN_BUDGET;
+            (first.run)(&mut ex, first);
+            let (next, base, start, cur) = (ex.next, ex.base, ex.start, ex.cur);
+            let r = if cur.is_null() { Ok(()) } else { Err(ex.exit) };
+            if !ex.link_from.is_null() {
+                link = Some((ex.link_from, ex.link_slot as usize));
+            }
+            match r {
+                Ok(()) => cpu.rip = next,
                 Err(e) => {
-                    let next = ex.next;
                     // The failing op recorded itself; its address is where
-                    // the previous op ends.
-                    let idx = (ex.cur as usize).wrapping_sub(ops.as_ptr() as usize)
+                    // the previous op of its block ends.
+                    let idx = (cur as usize).wrapping_sub(base as usize)
                         / std::mem::size_of::<crate::fast::Op>();
-                    debug_assert!(idx < ops.len(), "failing op not recorded");
-                    let at = match idx.checked_sub(1).and_then(|p| ops.get(p)) {
-                        Some(prev) => prev.next,
-                        None => cpu.rip,
+                    debug_assert!(idx <= crate::decode::MAX_BLOCK, "failing op not recorded");
+                    let at = if idx == 0 {
+                        start
+                    } else {
+                        // SAFETY: `cur` is op `idx` of the block at `base`.
+                        unsafe { &*base.add(idx - 1) }.next
                     };
                     match e {
                         Exit::Syscall(_) | Exit::Breakpoint | Exit::Interrupted => {
@@ -149,11 +159,7 @@ impl Interpreter {
             Err(DecodeError::Invalid { addr }) => return Err(Exit::Illegal { addr }),
         };
         let next = insn.next_ip() & cpu.addr_mask();
-        let mut ex = Exec {
-            cpu: &mut *cpu,
-            next,
-            cur: std::ptr::null(),
-        };
+        let mut ex = Exec::new(&mut *cpu, next);
         let r = ex.exec(&insn);
         let next = ex.next;
         if let Err(Exit::Fault(f)) = r {
@@ -179,6 +185,35 @@ pub struct Exec<'a> {
     pub next: u64,
     /// The op that failed, set on the error path of a block's run.
     pub cur: *const crate::fast::Op,
+    /// First op and guest address of the block running now (blocks chain
+    /// into each other, see `fast::goto`).
+    pub base: *const crate::fast::Op,
+    pub start: u64,
+    /// Chained block entries left before returning to the loop.
+    pub budget: u32,
+    /// The branch op (and its link slot) whose target is not linked yet.
+    pub link_from: *const crate::fast::Op,
+    pub link_slot: u8,
+    /// Why the op at `cur` failed.
+    pub exit: Exit,
+}
+
+impl<'a> Exec<'a> {
+    /// A context for running instructions at `start` on `cpu`.
+    pub fn new(cpu: &'a mut CpuState, next: u64) -> Self {
+        let start = cpu.rip;
+        Exec {
+            cpu,
+            next,
+            cur: std::ptr::null(),
+            base: std::ptr::null(),
+            start,
+            budget: 0,
+            link_from: std::ptr::null(),
+            link_slot: 0,
+            exit: Exit::Interrupted,
+        }
+    }
 }
 
 impl Exec<'_> {
