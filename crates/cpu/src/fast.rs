@@ -193,14 +193,18 @@ fn fast_path_enabled() -> bool {
     *ON.get_or_init(|| std::env::var_os("X86RUN_NO_FASTPATH").is_none())
 }
 
-/// A general-purpose register usable by the fast forms: not AH..BH.
+/// A general-purpose register for the fast forms; AH..BH carry `HIGH`
+/// (only byte-sized forms read them, through `get`/`set`).
 fn gpr(r: Register) -> Option<(u8, u32)> {
     if r == Register::None || r.is_segment_register() || !r.is_gpr() {
         return None;
     }
     let (idx, size, high) = reg_slot(r);
-    (!high).then_some((idx as u8, size))
+    Some((if high { idx as u8 | HIGH } else { idx as u8 }, size))
 }
+
+/// Marks AH..BH in a register number (with the number of AL..BL).
+const HIGH: u8 = 0x10;
 
 /// A memory operand the fast forms can address (no 16-bit addressing).
 fn memref(i: &Instruction, mode: Mode) -> Option<MemRef> {
@@ -545,6 +549,13 @@ fn select(i: &Instruction, mode: Mode) -> Option<(OpFn, Uop)> {
                     u.imm = i.immediate(0);
                     u.cc = 1;
                 }
+                OpKind::Memory => {
+                    if i.memory_size().size() != stack as usize {
+                        return None;
+                    }
+                    u.mem = memref(i, mode)?;
+                    return Some((if stack == 4 { push_m::<4> } else { push_m::<8> }, u));
+                }
                 _ => return None,
             }
             if stack == 4 {
@@ -642,6 +653,21 @@ fn select(i: &Instruction, mode: Mode) -> Option<(OpFn, Uop)> {
             u.cc = (i.condition_code() as u8).wrapping_sub(1);
             setcc_r
         }
+        Shl | Sal | Shr | Sar if k0? == OpKind::Memory => {
+            let s = i.memory_size().size() as u32;
+            u.mem = memref(i, mode)?;
+            match k1 {
+                None => u.imm = 1,
+                Some(OpKind::Immediate8) => u.imm = i.immediate8() as u64,
+                Some(OpKind::Register) if i.op1_register() == Register::CL => u.cc = 1,
+                _ => return None,
+            }
+            match i.mnemonic() {
+                Shr => sized!(shift_m, s, 1),
+                Sar => sized!(shift_m, s, 2),
+                _ => sized!(shift_m, s, 0),
+            }
+        }
         Shl | Sal | Shr | Sar if k0? == OpKind::Register => {
             let (a, s) = r0()?;
             u.r0 = a;
@@ -726,17 +752,6 @@ fn select(i: &Instruction, mode: Mode) -> Option<(OpFn, Uop)> {
                 sized!(negnot_r, s, false)
             }
         }
-        Push if i.stack_pointer_increment() == -(stack as i32) && k0? == OpKind::Memory => {
-            if i.memory_size().size() != stack as usize {
-                return None;
-            }
-            u.mem = memref(i, mode)?;
-            if stack == 4 {
-                push_m::<4>
-            } else {
-                push_m::<8>
-            }
-        }
         Rol | Ror if k0? == OpKind::Register => {
             let (a, s) = r0()?;
             u.r0 = a;
@@ -753,7 +768,7 @@ fn select(i: &Instruction, mode: Mode) -> Option<(OpFn, Uop)> {
             }
         }
         Nop => nop,
-        _ => return None,
+        _ => return wide::select(i, mode),
     };
     Some((f, u))
 }
@@ -954,17 +969,44 @@ fn shift_r<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) {
     next(ex, op)
 }
 
+/// shl/shr/sar of memory; a zero count changes nothing.
+fn shift_m<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) {
+    let raw = if op.uop.cc == 1 {
+        ex.cpu.gpr[1]
+    } else {
+        op.uop.imm
+    };
+    let count = (raw as u32) & if S == 8 { 0x3f } else { 0x1f };
+    let addr = ea::<AM_ANY>(ex.cpu, &op.uop.mem);
+    let a = tryf!(ex, op, mem::read(addr, S));
+    if count != 0 {
+        let kind = [ShiftKind::Shl, ShiftKind::Shr, ShiftKind::Sar][K as usize];
+        let (res, cf, of) = shift_compute(kind, a, count, S);
+        tryf!(ex, op, mem::write(addr, S, res));
+        ex.cpu.flags.set_shift(S, res, cf != 0, of != 0);
+    }
+    next(ex, op)
+}
+
 fn nop(ex: &mut Exec, op: &Op) {
     next(ex, op)
 }
 
 #[inline(always)]
 fn set<const S: u32>(cpu: &mut CpuState, r: u8, v: u64) {
+    if S == 1 && r & HIGH != 0 {
+        let g = &mut cpu.gpr[r as usize & 3];
+        *g = (*g & !0xff00) | ((v & 0xff) << 8);
+        return;
+    }
     cpu.set_gpr_sized(r as usize & 15, S, v);
 }
 
 #[inline(always)]
 fn get<const S: u32>(cpu: &CpuState, r: u8) -> u64 {
+    if S == 1 && r & HIGH != 0 {
+        return (cpu.gpr[r as usize & 3] >> 8) & 0xff;
+    }
     cpu.gpr[r as usize & 15] & mask(S)
 }
 
@@ -1005,6 +1047,8 @@ fn extend<const S: u32, const SIGNED: bool>(ex: &mut Exec, op: &Op) {
     let src = op.uop.imm as u32;
     let v = if op.uop.cc == 1 {
         tryf!(ex, op, mem::read(ea::<AM_ANY>(ex.cpu, &op.uop.mem), src))
+    } else if src == 1 {
+        get::<1>(ex.cpu, op.uop.r1)
     } else {
         ex.cpu.gpr[op.uop.r1 as usize & 15] & mask(src)
     };
@@ -1297,3 +1341,5 @@ fn rotate_r<const S: u32, const LEFT: bool>(ex: &mut Exec, op: &Op) {
         .set(flags | ((cf as u32) * crate::flags::CF) | ((of as u32) * crate::flags::OF));
     next(ex, op)
 }
+
+mod wide;

@@ -10,7 +10,7 @@ mod data;
 mod mmx;
 pub(crate) mod muldiv;
 pub(crate) mod shift;
-mod simd;
+pub(crate) mod simd;
 mod simd_int;
 mod sse4;
 mod sse_fp;

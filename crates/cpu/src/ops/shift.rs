@@ -56,6 +56,65 @@ pub fn shift_compute(kind: ShiftKind, a: u64, count: u32, size: u32) -> (u64, u6
     }
 }
 
+/// shld (`shld`) or shrd of `a` with bits from `b` by a non-zero masked
+/// `count`: (result, CF, OF), as the reference CPU computes them.
+#[inline(always)]
+pub fn shift_double_compute(shld: bool, a: u64, b: u64, count: u32, size: u32) -> (u64, u64, u64) {
+    let bits = size * 8;
+    let m = mask(size);
+    let sb = sign_bit(size);
+    let c = count;
+    // Shift a double-width value. A 16-bit operand with a count above 16
+    // (undefined) shifts, on the reference CPU (AMD), through the 48-bit
+    // pattern a:b:b for shld and b:b:a for shrd.
+    let (res, mut cf) = if shld {
+        let wide: u128 = ((a as u128) << bits) | (b as u128);
+        let wide = if size == 2 {
+            (wide << 16) | b as u128
+        } else {
+            wide
+        };
+        let total = if size == 2 { 48 } else { 2 * bits };
+        let res = (((wide << c) >> (total - bits)) as u64) & m;
+        let cf = ((wide >> (total - c)) & 1) as u64;
+        (res, cf)
+    } else {
+        let wide: u128 = ((b as u128) << bits) | (a as u128);
+        let wide = if size == 2 {
+            wide | ((b as u128) << 32)
+        } else {
+            wide
+        };
+        let res = ((wide >> c) as u64) & m;
+        let cf = ((wide >> (c - 1)) & 1) as u64;
+        (res, cf)
+    };
+    let msb = (res & sb != 0) as u64;
+    // OF (undefined for counts above 1) as the reference CPU computes it:
+    // shld: MSB(res) ^ CF; shrd: the top two bits of the result differ.
+    let mut of = if shld {
+        msb ^ cf
+    } else {
+        msb ^ ((res >> (bits - 2)) & 1)
+    };
+    if size == 2 && c > 16 {
+        cf = 0;
+        if shld {
+            of = 0;
+        }
+    } else if size == 2 && c == 16 && shld {
+        of = cf;
+    }
+    (res, cf, of)
+}
+
+/// EFLAGS after shld/shrd from the flags before: SF/ZF/PF of the result,
+/// CF and OF as computed; AF is undefined and AMD sets it.
+#[inline(always)]
+pub fn shift_double_flags(flags: u32, res: u64, cf: u64, of: u64, size: u32) -> u32 {
+    (flags & !crate::flags::ARITH) | szp(res, size) | AF | ((cf as u32) * CF) | ((of as u32) * OF)
+}
+
 impl Exec<'_> {
     fn shift_count(&mut self, i: &Instruction, n: u32, size: u32) -> Result<u32, crate::Exit> {
         let c = if n < i.op_count() {
@@ -175,66 +234,17 @@ impl Exec<'_> {
 
     pub(crate) fn shift_double(&mut self, i: &Instruction) -> Res {
         let size = self.op_size(i, 0);
-        let bits = size * 8;
         let m = mask(size);
-        let sb = sign_bit(size);
         let count = self.shift_count(i, 2, size)?;
         if count == 0 {
             return self.shift_by_zero(i, size);
         }
         let a = self.read_op(i, 0, size)? & m;
         let b = self.read_op(i, 1, size)? & m;
-        let c = count;
         let shld = i.mnemonic() == Mnemonic::Shld;
-        // Shift a double-width value. A 16-bit operand with a count above 16
-        // (undefined) shifts, on the reference CPU (AMD), through the 48-bit
-        // pattern a:b:b for shld and b:b:a for shrd.
-        let (res, mut cf) = if shld {
-            let wide: u128 = ((a as u128) << bits) | (b as u128);
-            let wide = if size == 2 {
-                (wide << 16) | b as u128
-            } else {
-                wide
-            };
-            let total = if size == 2 { 48 } else { 2 * bits };
-            let res = (((wide << c) >> (total - bits)) as u64) & m;
-            let cf = ((wide >> (total - c)) & 1) as u64;
-            (res, cf)
-        } else {
-            let wide: u128 = ((b as u128) << bits) | (a as u128);
-            let wide = if size == 2 {
-                wide | ((b as u128) << 32)
-            } else {
-                wide
-            };
-            let res = ((wide >> c) as u64) & m;
-            let cf = ((wide >> (c - 1)) & 1) as u64;
-            (res, cf)
-        };
+        let (res, cf, of) = shift_double_compute(shld, a, b, count, size);
         self.write_op(i, 0, size, res)?;
-        let msb = (res & sb != 0) as u64;
-        // OF (undefined for counts above 1) as the reference CPU computes it:
-        // shld: MSB(res) ^ CF; shrd: the top two bits of the result differ.
-        let mut of = if shld {
-            msb ^ cf
-        } else {
-            msb ^ ((res >> (bits - 2)) & 1)
-        };
-        if size == 2 && c > 16 {
-            cf = 0;
-            if shld {
-                of = 0;
-            }
-        } else if size == 2 && c == 16 && shld {
-            of = cf;
-        }
-        let flags = self.cpu.flags.get();
-        // AF is undefined; AMD sets it.
-        let f = (flags & !crate::flags::ARITH)
-            | szp(res, size)
-            | AF
-            | ((cf as u32) * CF)
-            | ((of as u32) * OF);
+        let f = shift_double_flags(self.cpu.flags.get(), res, cf, of, size);
         self.cpu.flags.set(f);
         Ok(())
     }

@@ -9,7 +9,7 @@ use crate::mem;
 use iced_x86::{Instruction, Mnemonic, OpKind, Register};
 
 /// Index of an XMM register.
-fn xmm_index(r: Register) -> Option<usize> {
+pub(crate) fn xmm_index(r: Register) -> Option<usize> {
     if r.is_xmm() {
         Some(r as usize - Register::XMM0 as usize)
     } else {
