@@ -1,11 +1,20 @@
-//! Predecoded fast forms of the most frequent integer instructions (register
-//! and simple memory forms of mov, lea, the ALU, inc/dec, push/pop, jumps,
-//! calls, cmov/setcc). At decode time their operands are resolved into a
-//! `Uop` (register numbers, immediate, address parts) so that running them
-//! needs no operand decoding. The semantics are the generic ones'
-//! (`ops::alu::alu_compute`, the lazy flags); everything else runs through
-//! the generic handlers on the iced instruction. Setting X86RUN_NO_FASTPATH
-//! disables this layer so that tests can check both paths.
+//! Predecoded fast forms of the most frequent instructions (register and
+//! memory forms of mov, lea, the ALU, inc/dec/neg/not, mul/div, shifts and
+//! rotates, push/pop, jumps, calls, cmov/setcc; SSE moves and logic in
+//! `wide.rs`). At decode time their operands are resolved into a `Uop`
+//! (register numbers, immediate, address parts, specialised by addressing
+//! shape) so that running them needs no operand decoding. The semantics are
+//! the generic ones' (`ops::alu::alu_compute`, the lazy flags, the shared
+//! cores in `ops::`); everything else runs through the generic handlers on
+//! the iced instruction. Setting X86RUN_NO_FASTPATH disables this layer so
+//! that tests can check both paths.
+//!
+//! Dispatch is threaded: every op ends by jumping to the next op of its
+//! block (`next`), a compare and the conditional jump after it are one op,
+//! and a direct branch jumps straight into the block at its target once the
+//! interpreter loop has linked it (`goto`). Ops return nothing; a failing
+//! op records itself and its exit in `Exec`, from which the loop derives
+//! the guest's rip.
 
 use crate::flags::mask;
 use crate::interp::{handler_for, Exec, Exit, Handler};
@@ -35,15 +44,17 @@ pub struct MemRef {
 }
 
 /// Addressing shapes with their own instances of the memory forms: any
-/// (0), base + disp (1), base + index * scale + disp (2); 1 and 2 have no
-/// segment base.
+/// (0), base + disp (1), base + index * scale + disp (2), an absolute or
+/// rip-relative address (3); 1 to 3 have no segment base.
 const AM_ANY: u8 = 0;
 const AM_BASE: u8 = 1;
 const AM_BASE_INDEX: u8 = 2;
+const AM_ABS: u8 = 3;
 
 impl MemRef {
     fn shape(&self) -> u8 {
         match (self.seg, self.base, self.index) {
+            (0, NONE, NONE) => AM_ABS,
             (0, NONE, _) => AM_ANY,
             (0, _, NONE) => AM_BASE,
             (0, _, _) => AM_BASE_INDEX,
@@ -84,7 +95,10 @@ pub struct Op {
     pub slow: Box<Slow>,
     /// For direct branches: the first op of the block at the taken (0) and
     /// fall-through (1) target, once the interpreter has seen it (block
-    /// chaining); null otherwise. Reset whenever the cache drops a block.
+    /// chaining); null otherwise. Indirect branches (ret, jmp/call through a
+    /// register or memory) cache their last target instead: its first op
+    /// in 0 and its guest address in 1 (an address, not a pointer). Reset
+    /// whenever the cache drops a block.
     pub links: [Cell<*const Op>; 2],
 }
 
@@ -248,8 +262,8 @@ fn memref(i: &Instruction, mode: Mode) -> Option<MemRef> {
 
 #[inline(always)]
 fn ea<const AM: u8>(cpu: &CpuState, m: &MemRef) -> u64 {
-    // Shapes 1 and 2 have a base, no segment, and in 32-bit mode a 32-bit
-    // address size, so `amask` is the whole wrap.
+    // Shapes 1 to 3 have no segment, and in 32-bit mode a 32-bit address
+    // size, so `amask` is the whole wrap.
     if AM == AM_BASE {
         return cpu.gpr[m.base as usize & 15].wrapping_add(m.disp) & m.amask;
     }
@@ -258,6 +272,9 @@ fn ea<const AM: u8>(cpu: &CpuState, m: &MemRef) -> u64 {
             .wrapping_add(cpu.gpr[m.index as usize & 15] << m.scale)
             .wrapping_add(m.disp)
             & m.amask;
+    }
+    if AM == AM_ABS {
+        return m.disp & m.amask;
     }
     let mut a = m.disp;
     if m.base != NONE {
@@ -334,6 +351,7 @@ macro_rules! by_shape {
         match $m.shape() {
             AM_BASE => $inst!(1),
             AM_BASE_INDEX => $inst!(2),
+            AM_ABS => $inst!(3),
             _ => $inst!(0),
         }
     };
@@ -452,6 +470,27 @@ fn select(i: &Instruction, mode: Mode) -> Option<(OpFn, Uop)> {
             };
             u.imm = src as u64;
             let signed = i.mnemonic() != Movzx;
+            if u.cc == 1 {
+                macro_rules! inst {
+                    ($am:expr) => {
+                        match (signed, s, src) {
+                            (false, 2, 1) => extend_m::<2, 1, false, $am> as OpFn,
+                            (false, 4, 1) => extend_m::<4, 1, false, $am>,
+                            (false, 4, 2) => extend_m::<4, 2, false, $am>,
+                            (false, 8, 1) => extend_m::<8, 1, false, $am>,
+                            (false, 8, 2) => extend_m::<8, 2, false, $am>,
+                            (true, 2, 1) => extend_m::<2, 1, true, $am>,
+                            (true, 4, 1) => extend_m::<4, 1, true, $am>,
+                            (true, 4, 2) => extend_m::<4, 2, true, $am>,
+                            (true, 8, 1) => extend_m::<8, 1, true, $am>,
+                            (true, 8, 2) => extend_m::<8, 2, true, $am>,
+                            (true, 8, 4) => extend_m::<8, 4, true, $am>,
+                            _ => return None,
+                        }
+                    };
+                }
+                return Some((by_shape!(u.mem, inst), u));
+            }
             match (signed, s) {
                 (false, 2) => extend::<2, false> as OpFn,
                 (false, 4) => extend::<4, false>,
@@ -470,11 +509,16 @@ fn select(i: &Instruction, mode: Mode) -> Option<(OpFn, Uop)> {
             u.r0 = a;
             u.mem = memref(i, mode)?;
             u.mem.seg = 0;
-            if s == 4 {
-                lea::<4>
-            } else {
-                lea::<8>
+            macro_rules! inst {
+                ($am:expr) => {
+                    if s == 4 {
+                        lea::<4, $am> as OpFn
+                    } else {
+                        lea::<8, $am>
+                    }
+                };
             }
+            by_shape!(u.mem, inst)
         }
         Add | Or | Adc | Sbb | And | Sub | Xor | Cmp | Test if i.op_count() == 2 => {
             let kind = AluKind::of(i.mnemonic());
@@ -817,6 +861,29 @@ fn goto(ex: &mut Exec, op: &Op, slot: usize, target: u64) {
     ex.link_slot = slot as u8;
 }
 
+/// The link slot that asks the interpreter loop to cache an indirect
+/// branch's target (see `Op::links`).
+pub const INDIRECT: u8 = 2;
+
+/// Continues at `target`, reached by indirect branch `op`: straight into the
+/// block there if it is the one cached, else back to the interpreter loop,
+/// which caches it.
+#[inline(always)]
+fn goto_indirect(ex: &mut Exec, op: &Op, target: u64) {
+    ex.next = target;
+    let l = op.links[0].get();
+    if !l.is_null() && op.links[1].get().addr() as u64 == target && ex.budget != 0 {
+        ex.budget -= 1;
+        ex.base = l;
+        ex.start = target;
+        // SAFETY: as in `goto`.
+        let n = unsafe { &*l };
+        return (n.run)(ex, n);
+    }
+    ex.link_from = op as *const Op;
+    ex.link_slot = INDIRECT;
+}
+
 /// Unwraps a guest memory access, or fails the op with its fault.
 macro_rules! tryf {
     ($ex:ident, $op:ident, $e:expr) => {
@@ -992,6 +1059,25 @@ fn nop(ex: &mut Exec, op: &Op) {
     next(ex, op)
 }
 
+/// Pushes an S-byte value; the fast forms push at the mode's stack width,
+/// so S = 4 means 32-bit mode (the stack pointer wraps at 4 GiB).
+#[inline(always)]
+fn push_s<const S: u32>(cpu: &mut CpuState, v: u64) -> Result<(), mem::Fault> {
+    let sp = cpu.gpr[4].wrapping_sub(S as u64) & mask(S);
+    mem::write(sp, S, v)?;
+    cpu.gpr[4] = sp;
+    Ok(())
+}
+
+/// Pops an S-byte value (see `push_s`).
+#[inline(always)]
+fn pop_s<const S: u32>(cpu: &mut CpuState) -> Result<u64, mem::Fault> {
+    let sp = cpu.gpr[4] & mask(S);
+    let v = mem::read(sp, S)?;
+    cpu.gpr[4] = sp.wrapping_add(S as u64) & mask(S);
+    Ok(v)
+}
+
 #[inline(always)]
 fn set<const S: u32>(cpu: &mut CpuState, r: u8, v: u64) {
     if S == 1 && r & HIGH != 0 {
@@ -1042,12 +1128,11 @@ fn mov_mi<const S: u32, const AM: u8>(ex: &mut Exec, op: &Op) {
     next(ex, op)
 }
 
-/// movzx/movsx/movsxd into an S-byte register; `uop.imm` is the source width.
+/// movzx/movsx/movsxd from a register into an S-byte register; `uop.imm`
+/// is the source width.
 fn extend<const S: u32, const SIGNED: bool>(ex: &mut Exec, op: &Op) {
     let src = op.uop.imm as u32;
-    let v = if op.uop.cc == 1 {
-        tryf!(ex, op, mem::read(ea::<AM_ANY>(ex.cpu, &op.uop.mem), src))
-    } else if src == 1 {
+    let v = if src == 1 {
         get::<1>(ex.cpu, op.uop.r1)
     } else {
         ex.cpu.gpr[op.uop.r1 as usize & 15] & mask(src)
@@ -1061,18 +1146,37 @@ fn extend<const S: u32, const SIGNED: bool>(ex: &mut Exec, op: &Op) {
     next(ex, op)
 }
 
-fn lea<const S: u32>(ex: &mut Exec, op: &Op) {
+/// movzx/movsx/movsxd of SRC bytes of memory into an S-byte register.
+fn extend_m<const S: u32, const SRC: u32, const SIGNED: bool, const AM: u8>(
+    ex: &mut Exec,
+    op: &Op,
+) {
+    let v = tryf!(ex, op, mem::read(ea::<AM>(ex.cpu, &op.uop.mem), SRC));
+    let v = if SIGNED {
+        crate::ops::shift::sign_extend(v, SRC)
+    } else {
+        v
+    };
+    set::<S>(ex.cpu, op.uop.r0, v & mask(S));
+    next(ex, op)
+}
+
+/// lea: the address sum without a segment base, at address size, then
+/// truncated to the destination.
+fn lea<const S: u32, const AM: u8>(ex: &mut Exec, op: &Op) {
     let m = &op.uop.mem;
-    let mut a = m.disp;
-    if m.base != NONE {
-        a = a.wrapping_add(ex.cpu.gpr[m.base as usize & 15]);
-    }
-    if m.index != NONE {
-        a = a.wrapping_add(ex.cpu.gpr[m.index as usize & 15] << m.scale);
-    }
-    if m.a32 {
-        a &= 0xffff_ffff;
-    }
+    let a = if AM == AM_ANY {
+        let mut a = m.disp;
+        if m.base != NONE {
+            a = a.wrapping_add(ex.cpu.gpr[m.base as usize & 15]);
+        }
+        if m.index != NONE {
+            a = a.wrapping_add(ex.cpu.gpr[m.index as usize & 15] << m.scale);
+        }
+        a & m.amask
+    } else {
+        ea::<AM>(ex.cpu, m)
+    };
     set::<S>(ex.cpu, op.uop.r0, a & mask(S));
     next(ex, op)
 }
@@ -1162,12 +1266,12 @@ fn push<const S: u32>(ex: &mut Exec, op: &Op) {
     } else {
         ex.cpu.gpr[op.uop.r0 as usize & 15]
     };
-    tryf!(ex, op, ex.push(S, v & mask(S)));
+    tryf!(ex, op, push_s::<S>(ex.cpu, v & mask(S)));
     next(ex, op)
 }
 
 fn pop<const S: u32>(ex: &mut Exec, op: &Op) {
-    let v = tryf!(ex, op, ex.pop(S));
+    let v = tryf!(ex, op, pop_s::<S>(ex.cpu));
     set::<S>(ex.cpu, op.uop.r0, v);
     next(ex, op)
 }
@@ -1186,9 +1290,9 @@ fn indirect<const S: u32, const CALL: bool>(ex: &mut Exec, op: &Op) {
         get::<S>(ex.cpu, op.uop.r0)
     };
     if CALL {
-        tryf!(ex, op, ex.push(S, op.next));
+        tryf!(ex, op, push_s::<S>(ex.cpu, op.next));
     }
-    ex.next = target;
+    goto_indirect(ex, op, target)
 }
 
 fn jcc<const CC: u8>(ex: &mut Exec, op: &Op) {
@@ -1200,12 +1304,13 @@ fn jcc<const CC: u8>(ex: &mut Exec, op: &Op) {
 }
 
 fn call<const S: u32>(ex: &mut Exec, op: &Op) {
-    tryf!(ex, op, ex.push(S, op.next));
+    tryf!(ex, op, push_s::<S>(ex.cpu, op.next));
     goto(ex, op, 0, op.uop.imm)
 }
 
 fn ret<const S: u32>(ex: &mut Exec, op: &Op) {
-    ex.next = tryf!(ex, op, ex.pop(S));
+    let target = tryf!(ex, op, pop_s::<S>(ex.cpu));
+    goto_indirect(ex, op, target)
 }
 
 fn cmov_rr<const CC: u8, const S: u32>(ex: &mut Exec, op: &Op) {
@@ -1299,7 +1404,7 @@ fn negnot_r<const S: u32, const NEG: bool>(ex: &mut Exec, op: &Op) {
 
 fn push_m<const S: u32>(ex: &mut Exec, op: &Op) {
     let v = tryf!(ex, op, mem::read(ea::<AM_ANY>(ex.cpu, &op.uop.mem), S));
-    tryf!(ex, op, ex.push(S, v));
+    tryf!(ex, op, push_s::<S>(ex.cpu, v));
     next(ex, op)
 }
 

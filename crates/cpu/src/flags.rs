@@ -41,7 +41,7 @@ pub enum FlagOp {
 #[derive(Clone, Copy, Debug)]
 pub struct Flags {
     /// Materialised flags (all of them when `op == None`, otherwise the
-    /// non-arithmetic ones).
+    /// non-arithmetic ones: the arithmetic bits are stale and ignored).
     pub bits: u32,
     pub op: FlagOp,
     /// Operand width in bytes.
@@ -101,9 +101,7 @@ impl Flags {
     /// Records a flag-setting operation.
     #[inline(always)]
     pub fn set_lazy(&mut self, op: FlagOp, size: u32, a: u64, b: u64, res: u64) {
-        if self.op == FlagOp::None {
-            self.bits &= !ARITH;
-        }
+        // The arithmetic bits in `bits` are only read while `op` is None.
         let m = mask(size);
         self.op = op;
         self.size = size as u8;

@@ -105,7 +105,13 @@ impl Interpreter {
             if let Some((op, slot)) = link.take() {
                 // SAFETY: the op belongs to a block the cache still holds
                 // (nothing was dropped since it ran).
-                unsafe { &*op }.links[slot].set(first);
+                let op = unsafe { &*op };
+                if slot == crate::fast::INDIRECT as usize {
+                    op.links[0].set(first);
+                    op.links[1].set(std::ptr::without_provenance(cpu.rip as usize));
+                } else {
+                    op.links[slot].set(first);
+                }
             }
             // The block's ops run threaded (each calls the next, see
             // `fast::next`), and linked blocks follow directly.
