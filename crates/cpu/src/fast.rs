@@ -220,6 +220,50 @@ fn gpr(r: Register) -> Option<(u8, u32)> {
 /// Marks AH..BH in a register number (with the number of AL..BL).
 const HIGH: u8 = 0x10;
 
+/// Records the count operand `n` of a shift or rotate in `u`: an
+/// immediate (or the implicit 1) in `imm`, or cl with `cc` = 1.
+fn shift_count_operand(i: &Instruction, n: u32, u: &mut Uop) -> Option<()> {
+    if n >= i.op_count() {
+        u.imm = 1;
+        return Some(());
+    }
+    match i.op_kind(n) {
+        OpKind::Immediate8 => u.imm = i.immediate8() as u64,
+        OpKind::Register if i.op_register(n) == Register::CL => u.cc = 1,
+        _ => return None,
+    }
+    Some(())
+}
+
+/// The masked count of a shift or rotate (see `shift_count_operand`).
+#[inline(always)]
+fn shift_count<const S: u32>(ex: &Exec, op: &Op) -> u32 {
+    let raw = if op.uop.cc == 1 {
+        ex.cpu.gpr[1]
+    } else {
+        op.uop.imm
+    };
+    (raw as u32) & if S == 8 { 0x3f } else { 0x1f }
+}
+
+/// Records operand 0 (a general register or memory) in `u` as the
+/// source of a one-operand form (`cc` = 1 for memory); returns its size.
+fn rm_operand(i: &Instruction, mode: Mode, u: &mut Uop) -> Option<u32> {
+    match i.op0_kind() {
+        OpKind::Register => {
+            let (a, s) = gpr(i.op0_register())?;
+            u.r0 = a;
+            Some(s)
+        }
+        OpKind::Memory => {
+            u.mem = memref(i, mode)?;
+            u.cc = 1;
+            Some(i.memory_size().size() as u32)
+        }
+        _ => None,
+    }
+}
+
 /// A memory operand the fast forms can address (no 16-bit addressing).
 fn memref(i: &Instruction, mode: Mode) -> Option<MemRef> {
     let seg = match i.memory_segment() {
@@ -700,12 +744,7 @@ fn select(i: &Instruction, mode: Mode) -> Option<(OpFn, Uop)> {
         Shl | Sal | Shr | Sar if k0? == OpKind::Memory => {
             let s = i.memory_size().size() as u32;
             u.mem = memref(i, mode)?;
-            match k1 {
-                None => u.imm = 1,
-                Some(OpKind::Immediate8) => u.imm = i.immediate8() as u64,
-                Some(OpKind::Register) if i.op1_register() == Register::CL => u.cc = 1,
-                _ => return None,
-            }
+            shift_count_operand(i, 1, &mut u)?;
             match i.mnemonic() {
                 Shr => sized!(shift_m, s, 1),
                 Sar => sized!(shift_m, s, 2),
@@ -720,12 +759,7 @@ fn select(i: &Instruction, mode: Mode) -> Option<(OpFn, Uop)> {
                 Sar => 2,
                 _ => 0,
             };
-            match k1 {
-                None => u.imm = 1,
-                Some(OpKind::Immediate8) => u.imm = i.immediate8() as u64,
-                Some(OpKind::Register) if i.op1_register() == Register::CL => u.cc = 1,
-                _ => return None,
-            }
+            shift_count_operand(i, 1, &mut u)?;
             match kind {
                 0 => sized!(shift_r, s, 0),
                 1 => sized!(shift_r, s, 1),
@@ -760,19 +794,7 @@ fn select(i: &Instruction, mode: Mode) -> Option<(OpFn, Uop)> {
             }
         }
         Mul | Imul | Div | Idiv => {
-            let s = match k0? {
-                OpKind::Register => {
-                    let (a, s) = r0()?;
-                    u.r0 = a;
-                    s
-                }
-                OpKind::Memory => {
-                    u.mem = memref(i, mode)?;
-                    u.cc = 1;
-                    i.memory_size().size() as u32
-                }
-                _ => return None,
-            };
+            let s = rm_operand(i, mode, &mut u)?;
             if s < 2 {
                 return None;
             }
@@ -799,12 +821,7 @@ fn select(i: &Instruction, mode: Mode) -> Option<(OpFn, Uop)> {
         Rol | Ror if k0? == OpKind::Register => {
             let (a, s) = r0()?;
             u.r0 = a;
-            match k1 {
-                None => u.imm = 1,
-                Some(OpKind::Immediate8) => u.imm = i.immediate8() as u64,
-                Some(OpKind::Register) if i.op1_register() == Register::CL => u.cc = 1,
-                _ => return None,
-            }
+            shift_count_operand(i, 1, &mut u)?;
             if i.mnemonic() == Rol {
                 sized!(rotate_r, s, true)
             } else {
@@ -846,19 +863,8 @@ pub const CHAIN_BUDGET: u32 = 64;
 /// back to the interpreter loop, which links it.
 #[inline(always)]
 fn goto(ex: &mut Exec, op: &Op, slot: usize, target: u64) {
-    ex.next = target;
     let l = op.links[slot].get();
-    if !l.is_null() && ex.budget != 0 {
-        ex.budget -= 1;
-        ex.base = l;
-        ex.start = target;
-        // SAFETY: links point at the first op of a block owned by the
-        // cache; they are reset before any block is dropped.
-        let n = unsafe { &*l };
-        return (n.run)(ex, n);
-    }
-    ex.link_from = op as *const Op;
-    ex.link_slot = slot as u8;
+    enter(ex, op, slot as u8, target, l)
 }
 
 /// The link slot that asks the interpreter loop to cache an indirect
@@ -870,18 +876,30 @@ pub const INDIRECT: u8 = 2;
 /// which caches it.
 #[inline(always)]
 fn goto_indirect(ex: &mut Exec, op: &Op, target: u64) {
+    let l = if op.links[1].get().addr() as u64 == target {
+        op.links[0].get()
+    } else {
+        std::ptr::null()
+    };
+    enter(ex, op, INDIRECT, target, l)
+}
+
+/// Runs the block at `target` from its first op `l` (null when not known
+/// yet: then `op` asks the loop to link `slot`).
+#[inline(always)]
+fn enter(ex: &mut Exec, op: &Op, slot: u8, target: u64, l: *const Op) {
     ex.next = target;
-    let l = op.links[0].get();
-    if !l.is_null() && op.links[1].get().addr() as u64 == target && ex.budget != 0 {
+    if !l.is_null() && ex.budget != 0 {
         ex.budget -= 1;
         ex.base = l;
         ex.start = target;
-        // SAFETY: as in `goto`.
+        // SAFETY: links point at the first op of a block owned by the
+        // cache; they are reset before any block is dropped.
         let n = unsafe { &*l };
         return (n.run)(ex, n);
     }
     ex.link_from = op as *const Op;
-    ex.link_slot = INDIRECT;
+    ex.link_slot = slot;
 }
 
 /// Unwraps a guest memory access, or fails the op with its fault.
@@ -890,6 +908,18 @@ macro_rules! tryf {
         match $e {
             Ok(v) => v,
             Err(f) => return fail($ex, $op, f.into()),
+        }
+    };
+}
+
+/// An S-byte source: memory when `cc` is 1 (failing the op on a fault),
+/// else register `$reg`.
+macro_rules! reg_or_mem {
+    ($ex:ident, $op:ident, $s:expr, $reg:expr) => {
+        if $op.uop.cc == 1 {
+            tryf!($ex, $op, mem::read(ea::<AM_ANY>($ex.cpu, &$op.uop.mem), $s))
+        } else {
+            get::<$s>($ex.cpu, $reg)
         }
     };
 }
@@ -1017,12 +1047,7 @@ fn fused_jcc<const CC: u8, const S: u32, const K: u8, const F: u8>(ex: &mut Exec
 
 /// shl/shr/sar of a register by an immediate (imm) or by cl (cc == 1).
 fn shift_r<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) {
-    let raw = if op.uop.cc == 1 {
-        ex.cpu.gpr[1]
-    } else {
-        op.uop.imm
-    };
-    let count = (raw as u32) & if S == 8 { 0x3f } else { 0x1f };
+    let count = shift_count::<S>(ex, op);
     let a = get::<S>(ex.cpu, op.uop.r0);
     if count == 0 {
         // No flags change; a 32-bit register is still written (zero-extended).
@@ -1038,12 +1063,7 @@ fn shift_r<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) {
 
 /// shl/shr/sar of memory; a zero count changes nothing.
 fn shift_m<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) {
-    let raw = if op.uop.cc == 1 {
-        ex.cpu.gpr[1]
-    } else {
-        op.uop.imm
-    };
-    let count = (raw as u32) & if S == 8 { 0x3f } else { 0x1f };
+    let count = shift_count::<S>(ex, op);
     let addr = ea::<AM_ANY>(ex.cpu, &op.uop.mem);
     let a = tryf!(ex, op, mem::read(addr, S));
     if count != 0 {
@@ -1284,11 +1304,7 @@ fn jmp(ex: &mut Exec, op: &Op) {
 
 /// jmp/call through a register (cc == 0) or memory (cc == 1).
 fn indirect<const S: u32, const CALL: bool>(ex: &mut Exec, op: &Op) {
-    let target = if op.uop.cc == 1 {
-        tryf!(ex, op, mem::read(ea::<AM_ANY>(ex.cpu, &op.uop.mem), S))
-    } else {
-        get::<S>(ex.cpu, op.uop.r0)
-    };
+    let target = reg_or_mem!(ex, op, S, op.uop.r0);
     if CALL {
         tryf!(ex, op, push_s::<S>(ex.cpu, op.next));
     }
@@ -1334,11 +1350,7 @@ fn setcc_r(ex: &mut Exec, op: &Op) {
 /// Two- and three-operand imul: dest r0, source r1 (cc == 0) or memory
 /// (cc == 1); with THREE the product is source * imm.
 fn imul2<const S: u32, const THREE: bool>(ex: &mut Exec, op: &Op) {
-    let src = if op.uop.cc == 1 {
-        tryf!(ex, op, mem::read(ea::<AM_ANY>(ex.cpu, &op.uop.mem), S))
-    } else {
-        get::<S>(ex.cpu, op.uop.r1)
-    };
+    let src = reg_or_mem!(ex, op, S, op.uop.r1);
     let (a, b) = if THREE {
         (src, op.uop.imm)
     } else {
@@ -1353,11 +1365,7 @@ fn imul2<const S: u32, const THREE: bool>(ex: &mut Exec, op: &Op) {
 /// One-operand mul (K = 0), imul (1), div (2), idiv (3) of rdx:rax by r0
 /// (cc == 0) or memory (cc == 1).
 fn muldiv1<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) {
-    let src = if op.uop.cc == 1 {
-        tryf!(ex, op, mem::read(ea::<AM_ANY>(ex.cpu, &op.uop.mem), S))
-    } else {
-        get::<S>(ex.cpu, op.uop.r0)
-    };
+    let src = reg_or_mem!(ex, op, S, op.uop.r0);
     let a = get::<S>(ex.cpu, RAX as u8);
     if K < 2 {
         let (low, high, overflow) = crate::ops::muldiv::mul_wide(a, src, S, K == 1);
@@ -1411,34 +1419,13 @@ fn push_m<const S: u32>(ex: &mut Exec, op: &Op) {
 /// rol/ror of a register by an immediate (imm) or by cl (cc == 1); the
 /// flags are the generic rotate's.
 fn rotate_r<const S: u32, const LEFT: bool>(ex: &mut Exec, op: &Op) {
-    let raw = if op.uop.cc == 1 {
-        ex.cpu.gpr[1]
-    } else {
-        op.uop.imm
-    };
-    let count = (raw as u32) & if S == 8 { 0x3f } else { 0x1f };
+    let count = shift_count::<S>(ex, op);
     let a = get::<S>(ex.cpu, op.uop.r0);
     if count == 0 {
         set::<S>(ex.cpu, op.uop.r0, a);
         return next(ex, op);
     }
-    let bits = S * 8;
-    let sb = crate::flags::sign_bit(S);
-    let r = count % bits;
-    let res = if r == 0 {
-        a
-    } else if LEFT {
-        ((a << r) | (a >> (bits - r))) & mask(S)
-    } else {
-        ((a >> r) | (a << (bits - r))) & mask(S)
-    };
-    let (cf, of) = if LEFT {
-        let cf = res & 1;
-        (cf, ((res & sb != 0) as u64) ^ cf)
-    } else {
-        let cf = ((res & sb) != 0) as u64;
-        (cf, cf ^ (((res << 1) & sb != 0) as u64))
-    };
+    let (res, cf, of) = crate::ops::shift::rotate_compute(LEFT, a, count, S);
     set::<S>(ex.cpu, op.uop.r0, res);
     let flags = ex.cpu.flags.get() & !(crate::flags::CF | crate::flags::OF);
     ex.cpu

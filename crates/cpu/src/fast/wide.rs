@@ -4,13 +4,16 @@
 //! registers. Semantics and flags are the generic handlers' (shared cores in
 //! `ops::shift`, the same lane rules as `ops::simd`).
 
-use super::{ea, fail, get, gpr, memref, next, set, OpFn, Uop, AM_ANY, EMPTY};
+use super::{
+    ea, fail, get, gpr, memref, next, set, shift_count, shift_count_operand, OpFn, Uop, AM_ANY,
+    EMPTY,
+};
 use crate::interp::{Exec, Exit};
 use crate::mem;
 use crate::ops::shift::{shift_double_compute, shift_double_flags};
 use crate::ops::simd::xmm_index;
 use crate::state::Mode;
-use iced_x86::{EncodingKind, Instruction, Mnemonic, OpKind, Register};
+use iced_x86::{EncodingKind, Instruction, Mnemonic, OpKind};
 
 use super::Op;
 
@@ -209,11 +212,7 @@ pub(super) fn select(i: &Instruction, mode: Mode) -> Option<(OpFn, Uop)> {
             }
             u.r0 = a;
             u.r1 = b;
-            match i.op2_kind() {
-                OpKind::Immediate8 => u.imm = i.immediate8() as u64,
-                OpKind::Register if i.op2_register() == Register::CL => u.cc = 1,
-                _ => return None,
-            }
+            shift_count_operand(i, 2, &mut u)?;
             match (s, m == Shld) {
                 (2, true) => shift_double::<2, true>,
                 (4, true) => shift_double::<4, true>,
@@ -352,11 +351,7 @@ fn xstore_part<const S: u32, const HIGH: bool>(ex: &mut Exec, op: &Op) {
 /// the reference CPU (AMD) keeps the other flags, and the destination when
 /// the source is zero.
 fn bit_scan<const S: u32, const FWD: bool>(ex: &mut Exec, op: &Op) {
-    let src = if op.uop.cc == 1 {
-        tryf!(ex, op, mem::read(ea::<AM_ANY>(ex.cpu, &op.uop.mem), S))
-    } else {
-        get::<S>(ex.cpu, op.uop.r1)
-    };
+    let src = reg_or_mem!(ex, op, S, op.uop.r1);
     let flags = ex.cpu.flags.get();
     if src == 0 {
         ex.cpu.flags.set(flags | crate::flags::ZF);
@@ -374,12 +369,7 @@ fn bit_scan<const S: u32, const FWD: bool>(ex: &mut Exec, op: &Op) {
 
 /// shld (LEFT) / shrd r0, r1 by an immediate or by cl (cc == 1).
 fn shift_double<const S: u32, const LEFT: bool>(ex: &mut Exec, op: &Op) {
-    let raw = if op.uop.cc == 1 {
-        ex.cpu.gpr[1]
-    } else {
-        op.uop.imm
-    };
-    let count = (raw as u32) & if S == 8 { 0x3f } else { 0x1f };
+    let count = shift_count::<S>(ex, op);
     let a = get::<S>(ex.cpu, op.uop.r0);
     if count == 0 {
         // Nothing changes, but a 32-bit destination is still written.

@@ -115,6 +115,30 @@ pub fn shift_double_flags(flags: u32, res: u64, cf: u64, of: u64, size: u32) -> 
     (flags & !crate::flags::ARITH) | szp(res, size) | AF | ((cf as u32) * CF) | ((of as u32) * OF)
 }
 
+/// rol (`left`) or ror of `a` by a non-zero masked `count`: (result, CF,
+/// OF); the other flags are kept.
+#[inline(always)]
+pub fn rotate_compute(left: bool, a: u64, count: u32, size: u32) -> (u64, u64, u64) {
+    let bits = size * 8;
+    let m = mask(size);
+    let sb = sign_bit(size);
+    let r = count % bits;
+    let res = if r == 0 {
+        a
+    } else if left {
+        ((a << r) | (a >> (bits - r))) & m
+    } else {
+        ((a >> r) | (a << (bits - r))) & m
+    };
+    if left {
+        let cf = res & 1;
+        (res, cf, ((res & sb != 0) as u64) ^ cf)
+    } else {
+        let cf = ((res & sb) != 0) as u64;
+        (res, cf, cf ^ (((res << 1) & sb != 0) as u64))
+    }
+}
+
 impl Exec<'_> {
     fn shift_count(&mut self, i: &Instruction, n: u32, size: u32) -> Result<u32, crate::Exit> {
         let c = if n < i.op_count() {
@@ -153,7 +177,6 @@ impl Exec<'_> {
         // the flags materialised.
         let flags = if arith_shift { 0 } else { self.cpu.flags.get() };
         let cf_in = (flags & CF) as u64;
-        let c = count as u64;
         let (res, cf, of, arith) = match i.mnemonic() {
             Mnemonic::Shl | Mnemonic::Sal => {
                 let (res, cf, of) = shift_compute(ShiftKind::Shl, a, count, size);
@@ -167,26 +190,8 @@ impl Exec<'_> {
                 let (res, cf, of) = shift_compute(ShiftKind::Sar, a, count, size);
                 (res, cf, of, true)
             }
-            Mnemonic::Rol => {
-                let r = (c % bits as u64) as u32;
-                let res = if r == 0 {
-                    a
-                } else {
-                    ((a << r) | (a >> (bits - r))) & m
-                };
-                let cf = res & 1;
-                let of = ((res & sb != 0) as u64) ^ cf;
-                (res, cf, of, false)
-            }
-            Mnemonic::Ror => {
-                let r = (c % bits as u64) as u32;
-                let res = if r == 0 {
-                    a
-                } else {
-                    ((a >> r) | (a << (bits - r))) & m
-                };
-                let cf = ((res & sb) != 0) as u64;
-                let of = cf ^ (((res << 1) & sb != 0) as u64);
+            Mnemonic::Rol | Mnemonic::Ror => {
+                let (res, cf, of) = rotate_compute(i.mnemonic() == Mnemonic::Rol, a, count, size);
                 (res, cf, of, false)
             }
             Mnemonic::Rcl => {
