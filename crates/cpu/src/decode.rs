@@ -102,12 +102,25 @@ impl Default for BlockCache {
     }
 }
 
+/// The entry of the direct-mapped table that may hold the block at `addr`.
+#[inline(always)]
+pub fn fast_slot(addr: u64) -> usize {
+    (addr as usize ^ (addr >> 12) as usize) & (FAST_SLOTS - 1)
+}
+
 impl BlockCache {
+    /// The direct-mapped table of recent blocks, `(start, block)` by
+    /// `fast_slot`, for the interpreter's indirect branches. It never moves,
+    /// and an entry is cleared before its block is dropped.
+    pub fn fast_table(&self) -> *const (u64, *const Block) {
+        self.fast.as_ptr()
+    }
+
     /// Returns the block starting at `addr`, decoding it on first use. The
     /// block stays valid until the next `invalidate` or `clear`.
     #[inline]
     pub fn get(&mut self, addr: u64, bitness: u32) -> Result<&Block, DecodeError> {
-        let slot = (addr as usize ^ (addr >> 12) as usize) & (FAST_SLOTS - 1);
+        let slot = fast_slot(addr);
         let (a, b) = self.fast[slot];
         if a == addr && !b.is_null() {
             // SAFETY: fast entries point at boxed blocks in `blocks`; they

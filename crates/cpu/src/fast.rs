@@ -879,9 +879,28 @@ fn goto_indirect(ex: &mut Exec, op: &Op, target: u64) {
     let l = if op.links[1].get().addr() as u64 == target {
         op.links[0].get()
     } else {
-        std::ptr::null()
+        recent_block(ex, op, target)
     };
     enter(ex, op, INDIRECT, target, l)
+}
+
+/// The first op of the block at `target` if the cache's table of recent
+/// blocks has it (then it also becomes `op`'s cached target), else null.
+#[inline(never)]
+fn recent_block(ex: &Exec, op: &Op, target: u64) -> *const Op {
+    if ex.recent.is_null() {
+        return std::ptr::null();
+    }
+    // SAFETY: `recent` points at the cache's table (FAST_SLOTS entries,
+    // never moved); a non-null entry's block is alive.
+    let (a, b) = unsafe { *ex.recent.add(crate::decode::fast_slot(target)) };
+    if a != target || b.is_null() {
+        return std::ptr::null();
+    }
+    let first = unsafe { (*b).insns.as_ptr() };
+    op.links[0].set(first);
+    op.links[1].set(std::ptr::without_provenance(target as usize));
+    first
 }
 
 /// Runs the block at `target` from its first op `l` (null when not known

@@ -74,6 +74,8 @@ impl Interpreter {
     /// Runs guest code until an exit.
     pub fn run(&mut self, cpu: &mut CpuState) -> Exit {
         let bitness = cpu.mode.bitness();
+        // The table of recent blocks, for indirect branches.
+        let recent = self.cache.fast_table();
         // The block that ran last; its links find the next one.
         let mut prev: *const crate::decode::Block = std::ptr::null();
         // The branch op to link to the next block, with its slot.
@@ -118,6 +120,7 @@ impl Interpreter {
             let mut ex = Exec::new(&mut *cpu, block.end);
             ex.base = first;
             ex.budget = crate::fast::CHAIN_BUDGET;
+            ex.recent = recent;
             (first.run)(&mut ex, first);
             let (next, base, start, cur) = (ex.next, ex.base, ex.start, ex.cur);
             let r = if cur.is_null() { Ok(()) } else { Err(ex.exit) };
@@ -202,6 +205,9 @@ pub struct Exec<'a> {
     pub link_slot: u8,
     /// Why the op at `cur` failed.
     pub exit: Exit,
+    /// The block cache's table of recent blocks (see
+    /// `BlockCache::fast_table`), or null.
+    pub recent: *const (u64, *const crate::decode::Block),
 }
 
 impl<'a> Exec<'a> {
@@ -218,6 +224,7 @@ impl<'a> Exec<'a> {
             link_from: std::ptr::null(),
             link_slot: 0,
             exit: Exit::Interrupted,
+            recent: std::ptr::null(),
         }
     }
 }
