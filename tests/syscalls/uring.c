@@ -405,7 +405,90 @@ int main(void) {
     memset(&bad, 0, sizeof bad);
     RAW("setup 0 entries", __NR_io_uring_setup, 0, &bad);
     RAW("setup bad params", __NR_io_uring_setup, 4, 0x10);
+    /* A link whose head fails before submission (an unreadable iovec
+     * array): the linked timeout is cancelled */
+    struct __kernel_timespec lts = {1, 0};
+    s = sqe_get(&r, IORING_OP_READV, 60);
+    s->fd = f;
+    s->addr = 0;
+    s->len = 1;
+    s->flags = IOSQE_IO_LINK;
+    s = sqe_get(&r, IORING_OP_LINK_TIMEOUT, 61);
+    s->addr = (uintptr_t)&lts;
+    s->len = 1;
+    submit_wait(&r, "failed link", 2);
+
+    /* A request that fails before submission ends the batch: the kernel
+     * takes it and leaves the rest in the ring for the next call */
+    sqe_get(&r, IORING_OP_NOP, 62);
+    s = sqe_get(&r, IORING_OP_READ, 63);
+    s->fd = f;
+    s->addr = (uintptr_t)rbuf;
+    s->len = 4;
+    s->ioprio = (unsigned short)-1;
+    sqe_get(&r, IORING_OP_NOP, 64);
+    printf("batch with a bad request: submitted %d\n", enter(&r, 3, 0));
+    printf("then: submitted %d\n", enter(&r, 1, 0));
+    enter(&r, 0, 1);
+    reap(&r, "batch stop");
+    sqe_get(&r, IORING_OP_NOP, 65);
+    s = sqe_get(&r, IORING_OP_WRITEV, 66);
+    s->fd = f;
+    s->addr = 16;
+    s->len = 2;
+    sqe_get(&r, IORING_OP_NOP, 67);
+    printf("batch with a bad iovec: submitted %d\n", enter(&r, 3, 0));
+    printf("then: submitted %d\n", enter(&r, 1, 0));
+    enter(&r, 0, 1);
+    reap(&r, "batch stop iovec");
+
     OK("close ring", close(r.fd));
+
+    /* A ring created disabled refuses submissions until enabled */
+    struct ring dis;
+    memset(&dis, 0, sizeof dis);
+    if (ring_init_flags(&dis, 4, IORING_SETUP_R_DISABLED) == 0) {
+        sqe_get(&dis, IORING_OP_NOP, 70);
+        printf("disabled: enter %d\n", enter(&dis, 1, 0));
+        RAW("enable rings", __NR_io_uring_register, dis.fd, IORING_REGISTER_ENABLE_RINGS, 0, 0);
+        printf("enabled: enter %d\n", enter(&dis, 1, 1));
+        reap(&dis, "enabled");
+        close(dis.fd);
+    }
+
+    /* SQPOLL: the guest wakes the submission thread when asked to, and
+     * enters when the flags ask for it */
+    struct ring sp;
+    memset(&sp, 0, sizeof sp);
+    if (ring_init_flags(&sp, 4, IORING_SETUP_SQPOLL) == 0) {
+        int pp[2];
+        pipe(pp);
+        write(pp[1], "sqpoll!", 7);
+        char sa[4] = {0}, sb[4] = {0};
+        struct iovec spv[2] = {{sa, 3}, {sb, 4}};
+        s = sqe_get(&sp, IORING_OP_READV, 80);
+        s->fd = pp[0];
+        s->addr = (uintptr_t)spv;
+        s->len = 2;
+        if (__atomic_load_n(sp.sq_flags, __ATOMIC_ACQUIRE) & IORING_SQ_NEED_WAKEUP)
+            syscall(__NR_io_uring_enter, sp.fd, 1, 0, IORING_ENTER_SQ_WAKEUP, NULL, 8);
+        int got = 0;
+        for (int tries = 0; !got && tries < 2000; tries++) {
+            got = reap(&sp, "sqpoll");
+            if (!got) {
+                unsigned fl = __atomic_load_n(sp.sq_flags, __ATOMIC_ACQUIRE);
+                if (fl & IORING_SQ_NEED_WAKEUP)
+                    syscall(__NR_io_uring_enter, sp.fd, 0, 0, IORING_ENTER_SQ_WAKEUP, NULL, 8);
+                if (fl & (IORING_SQ_TASKRUN | IORING_SQ_CQ_OVERFLOW))
+                    syscall(__NR_io_uring_enter, sp.fd, 0, 0, IORING_ENTER_GETEVENTS, NULL, 8);
+                usleep(1000);
+            }
+        }
+        printf("sqpoll read: [%s][%s]\n", sa, sb);
+        close(sp.fd);
+    } else {
+        printf("sqpoll: setup failed\n");
+    }
 
     /* A DEFER_TASKRUN ring: completions come only when the task asks for
      * events, here with a GETEVENTS enter that does not wait */

@@ -23,19 +23,26 @@
 //!   CQEs back (a RECVMSG's header and control messages and a WAITID's
 //!   siginfo are written back first).
 //!   Those requests carry an x86run tag as user_data in the host ring; the
-//!   guest's value is restored in its CQE, and ASYNC_CANCEL by user_data
-//!   is pointed at the tag. Every other op has the same layout in both
-//!   rings (u64 addresses, __kernel_timespec, packed epoll_event, statx,
-//!   open_how, s32 descriptor arrays) and is copied unchanged.
+//!   guest's value is restored in its CQE, and ASYNC_CANCEL and
+//!   SYNC_CANCEL by user_data are pointed at the tag. Every other op has
+//!   the same layout in both rings (u64 addresses, __kernel_timespec,
+//!   packed epoll_event, statx, open_how, s32 descriptor arrays) and is
+//!   copied unchanged. A request x86run cannot translate (a bad iovec or
+//!   msghdr pointer) becomes a NOP that fails with its error in the host
+//!   ring, so links and the end of the batch behave as the kernel's;
+//!   SQEs the kernel did not take go back to the guest's ring.
 //!   Completions reach the guest's ring only in io_uring_enter; while
 //!   requests are in flight the guest's SQ flags carry IORING_SQ_TASKRUN,
 //!   which tells a guest that peeks at its CQ ring (liburing does) to
-//!   enter the kernel. A ring registered with IORING_REGISTER_RING_FDS
-//!   is found by (thread, index), and x86run then keeps a descriptor of
-//!   its own for it. Refused with one warning: SQPOLL (the kernel thread
-//!   would read the guest's ring behind x86run's back), mixed-size SQEs or
-//!   CQEs, IORING_SETUP_REGISTERED_FD_ONLY, ring resizing; a multishot
-//!   RECVMSG with control messages fails its SQE with EINVAL.
+//!   enter the kernel. SQPOLL is emulated: the host ring has no poll
+//!   thread (it would read the guest's 32-bit SQEs behind x86run's back);
+//!   the guest's SQ flags always carry IORING_SQ_NEED_WAKEUP, and x86run
+//!   submits when the guest enters to wake the thread. A ring registered
+//!   with IORING_REGISTER_RING_FDS is found by (thread, index), and x86run
+//!   then keeps a descriptor of its own for it. Refused with one warning:
+//!   mixed-size SQEs or CQEs, IORING_SETUP_REGISTERED_FD_ONLY, ring
+//!   resizing; a multishot RECVMSG with control messages fails its SQE
+//!   with EINVAL. Not shared across fork: a child's shadow is its own.
 
 use super::fs::iovecs;
 use super::socket::Msg;
@@ -53,6 +60,8 @@ const NR_ENTER: i64 = 426;
 const NR_REGISTER: i64 = 427;
 
 const SETUP_SQPOLL: u32 = 1 << 1;
+const SETUP_SQ_AFF: u32 = 1 << 2;
+const SETUP_SUBMIT_ALL: u32 = 1 << 7;
 const SETUP_SQE128: u32 = 1 << 10;
 const SETUP_CQE32: u32 = 1 << 11;
 const SETUP_NO_MMAP: u32 = 1 << 14;
@@ -70,7 +79,13 @@ const ENTER_EXT_ARG: u32 = 1 << 3;
 const ENTER_REGISTERED_RING: u32 = 1 << 4;
 const ENTER_EXT_ARG_REG: u32 = 1 << 5;
 
+const SQ_NEED_WAKEUP: u32 = 1 << 0;
 const SQ_CQ_OVERFLOW: u32 = 1 << 1;
+const IOSQE_IO_LINK: u8 = 1 << 2;
+const IOSQE_IO_HARDLINK: u8 = 1 << 3;
+const OP_NOP: u8 = 0;
+/// nop_flags: complete with the result in sqe->len.
+const NOP_INJECT_RESULT: u32 = 1 << 0;
 const SQ_TASKRUN: u32 = 1 << 2;
 const CQE_F_MORE: u32 = 1 << 1;
 const RECV_MULTISHOT: u16 = 1 << 1;
@@ -237,11 +252,6 @@ fn insert_ring(fd: i32, mut ring: Ring) {
     drop(old);
 }
 
-fn is_ring_fd(fd: i32) -> bool {
-    std::fs::read_link(format!("/proc/self/fd/{fd}"))
-        .is_ok_and(|l| l.as_os_str() == "anon_inode:[io_uring]")
-}
-
 fn raw(r: Res) -> i64 {
     match r {
         Ok(v) => v,
@@ -390,7 +400,9 @@ pub fn mmap(p: &mut Process, addr: u64, len: u64, flags: u64, fd: i32, off: u64)
         return None;
     }
     let ring = ring(fd)?;
-    if inode(fd) != ring.ino || !is_ring_fd(fd) {
+    // (By inode: /proc may be out of reach, after chroot.)
+    let ino = inode(fd);
+    if ino == 0 || ino != ring.ino {
         return None;
     }
     let Some(region) = ring.regions.iter().find(|r| r.offsets.contains(&off)) else {
@@ -500,6 +512,23 @@ struct Shadow {
     inflight: u64,
     /// Threads waiting in the host ring for completions.
     waiters: u32,
+    /// The guest asked for SQPOLL: x86run submits in io_uring_enter and
+    /// the guest's SQ flags always ask for a wakeup.
+    sqpoll: bool,
+    /// The host's NOP can complete with a given result (Linux 6.10): a
+    /// request x86run cannot translate then fails in the host ring, in
+    /// order and with its links, instead of beside it.
+    inject: bool,
+    probed: bool,
+}
+
+/// What one guest SQE became in the current submission.
+struct Placed {
+    /// The guest's SQ head before it.
+    head: u32,
+    /// Whether it went to the host ring (else a local CQE).
+    host: bool,
+    tag: Option<u64>,
 }
 
 // SAFETY: the raw pointers in the kept host copies (iovec bases, msghdr
@@ -524,22 +553,26 @@ impl Shadow {
         self.p.cq_entries - 1
     }
 
-    /// Copies up to `n` new guest SQEs into the host ring; returns how
-    /// many guest SQEs were consumed.
-    fn submit(&mut self, n: u32) -> u32 {
+    /// Copies up to `n` new guest SQEs into the host ring; returns what
+    /// each consumed guest SQE became. As the kernel does, a request that
+    /// fails before submission ends the batch at the end of its link
+    /// (unless IORING_SETUP_SUBMIT_ALL).
+    fn submit(&mut self, n: u32) -> Vec<Placed> {
         let p = self.p;
         let sqe_len = sqe_size(p.flags) as usize;
         fence(Ordering::SeqCst);
         let gtail = rd32(self.guest_rings + p.sq_off.tail as u64);
         let avail = gtail.wrapping_sub(self.sq_head).min(p.sq_entries);
         let want = n.min(avail);
-        let mut done = 0;
-        while done < want {
+        let mut placed = Vec::new();
+        let mut chain_failed = false;
+        while (placed.len() as u32) < want {
             let hhead = rd32(self.host_rings + p.sq_off.head as u64);
             let htail = rd32(self.host_rings + p.sq_off.tail as u64);
             if htail.wrapping_sub(hhead) >= p.sq_entries {
                 break;
             }
+            let head = self.sq_head;
             let slot = self.sq_head & self.sq_mask();
             let idx = if p.flags & SETUP_NO_SQARRAY != 0 {
                 slot
@@ -547,23 +580,67 @@ impl Shadow {
                 rd32(self.guest_rings + p.sq_off.array as u64 + 4 * slot as u64)
             };
             self.sq_head = self.sq_head.wrapping_add(1);
-            done += 1;
             if idx >= p.sq_entries {
                 let d = self.guest_rings + p.sq_off.dropped as u64;
                 wr32(d, rd32(d).wrapping_add(1));
+                placed.push(Placed {
+                    head,
+                    host: false,
+                    tag: None,
+                });
                 continue;
             }
             let mut sqe = vec![0u8; sqe_len];
-            if mem::read_bytes(self.guest_sqes + idx as u64 * sqe_len as u64, &mut sqe).is_err() {
+            let read = mem::read_bytes(self.guest_sqes + idx as u64 * sqe_len as u64, &mut sqe);
+            let user_data = u64_at(&sqe, SQE_USER_DATA);
+            let linked = sqe[1] & (IOSQE_IO_LINK | IOSQE_IO_HARDLINK) != 0;
+            if chain_failed && !self.inject {
+                // Without injected results a failed request stays out of
+                // the host ring, so the rest of its link fails here too.
+                self.local.push_back((user_data, -ECANCELED));
+                placed.push(Placed {
+                    head,
+                    host: false,
+                    tag: None,
+                });
+                if !linked {
+                    if p.flags & SETUP_SUBMIT_ALL == 0 && !self.sqpoll {
+                        break;
+                    }
+                    chain_failed = false;
+                }
                 continue;
             }
-            let user_data = u64_at(&sqe, SQE_USER_DATA);
-            match self.translate(&mut sqe) {
-                Ok(()) => {}
-                Err(e) => {
+            let res = match read {
+                Ok(()) => self.translate(&mut sqe),
+                Err(_) => Err(Errno::EFAULT),
+            };
+            let tag =
+                (u64_at(&sqe, SQE_USER_DATA) != user_data).then(|| u64_at(&sqe, SQE_USER_DATA));
+            let failed = res.is_err();
+            if let Err(e) = res {
+                if !self.inject {
                     self.local.push_back((user_data, -e.0));
+                    placed.push(Placed {
+                        head,
+                        host: false,
+                        tag: None,
+                    });
+                    if !linked && p.flags & SETUP_SUBMIT_ALL == 0 && !self.sqpoll {
+                        break;
+                    }
+                    chain_failed = linked;
                     continue;
                 }
+                // A NOP that fails with the error, keeping the SQE's
+                // flags (links) and user_data.
+                let flags = sqe[1];
+                sqe.iter_mut().for_each(|b| *b = 0);
+                sqe[0] = OP_NOP;
+                sqe[1] = flags;
+                sqe[24..28].copy_from_slice(&(-e.0).to_le_bytes());
+                sqe[28..32].copy_from_slice(&NOP_INJECT_RESULT.to_le_bytes());
+                put_u64(&mut sqe, SQE_USER_DATA, user_data);
             }
             let hslot = htail & self.sq_mask();
             let dst = self.host_sqes + hslot as u64 * sqe_len as u64;
@@ -584,10 +661,61 @@ impl Shadow {
                 htail.wrapping_add(1),
             );
             self.inflight += 1;
+            placed.push(Placed {
+                head,
+                host: true,
+                tag: if failed { None } else { tag },
+            });
+            if failed || chain_failed {
+                if linked {
+                    chain_failed = true;
+                } else if p.flags & SETUP_SUBMIT_ALL == 0 && !self.sqpoll {
+                    break;
+                } else {
+                    chain_failed = false;
+                }
+            }
         }
         fence(Ordering::SeqCst);
         wr32(self.guest_rings + p.sq_off.head as u64, self.sq_head);
-        done
+        placed
+    }
+
+    /// The kernel took only `taken` of the host SQEs this submission
+    /// added: the rest (and the guest SQEs after the last one taken) go
+    /// back, as if never consumed. Returns the guest SQEs consumed.
+    fn rollback(&mut self, placed: &[Placed], taken: usize) -> u32 {
+        let start = placed.first().map_or(self.sq_head, |p| p.head);
+        let host_added = placed.iter().filter(|p| p.host).count();
+        if taken >= host_added {
+            return placed.len() as u32;
+        }
+        // The first host SQE not taken: everything from it on goes back.
+        let Some(cut) = placed
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.host)
+            .nth(taken)
+            .map(|(k, _)| k)
+        else {
+            return placed.len() as u32;
+        };
+        let locals_after = placed[cut..].iter().filter(|p| !p.host).count();
+        for p in &placed[cut..] {
+            if let Some(t) = p.tag {
+                self.pending.remove(&t);
+            }
+        }
+        let keep = self.local.len().saturating_sub(locals_after);
+        self.local.truncate(keep);
+        let untaken = (host_added - taken) as u32;
+        let tail_at = self.host_rings + self.p.sq_off.tail as u64;
+        wr32(tail_at, rd32(tail_at).wrapping_sub(untaken));
+        self.inflight = self.inflight.saturating_sub(untaken as u64);
+        self.sq_head = placed[cut].head;
+        fence(Ordering::SeqCst);
+        wr32(self.guest_rings + self.p.sq_off.head as u64, self.sq_head);
+        self.sq_head.wrapping_sub(start)
     }
 
     /// Gives one SQE host copies of the structs it points to.
@@ -729,6 +857,9 @@ impl Shadow {
         if self.inflight > 0 || !self.local.is_empty() || hhead != htail {
             gflags |= SQ_TASKRUN;
         }
+        if self.sqpoll {
+            gflags |= SQ_NEED_WAKEUP;
+        }
         wr32(self.guest_rings + p.sq_off.flags as u64, gflags);
         let hover = rd32(self.host_rings + p.cq_off.overflow as u64);
         wr32(self.guest_rings + p.cq_off.overflow as u64, hover);
@@ -764,6 +895,52 @@ impl Shadow {
             htail.wrapping_add(1),
         );
         let _ = sys!(NR_ENTER, self.fd, self.host_unsubmitted(), 0, 0, 0, 0);
+    }
+
+    /// Whether the host's NOP takes an injected result: one NOP that
+    /// should fail with ENOENT, its CQE consumed here.
+    fn probe_inject(&mut self) {
+        let p = self.p;
+        let sqe_len = sqe_size(p.flags) as usize;
+        let htail = rd32(self.host_rings + p.sq_off.tail as u64);
+        let hslot = htail & self.sq_mask();
+        let mut sqe = vec![0u8; sqe_len];
+        sqe[24..28].copy_from_slice(&(-ENOENT).to_le_bytes());
+        sqe[28..32].copy_from_slice(&NOP_INJECT_RESULT.to_le_bytes());
+        put_u64(&mut sqe, SQE_USER_DATA, WAKE);
+        let _ = mem::write_bytes(self.host_sqes + (hslot as usize * sqe_len) as u64, &sqe);
+        if p.flags & SETUP_NO_SQARRAY == 0 {
+            wr32(
+                self.host_rings + p.sq_off.array as u64 + 4 * hslot as u64,
+                hslot,
+            );
+        }
+        fence(Ordering::SeqCst);
+        wr32(
+            self.host_rings + p.sq_off.tail as u64,
+            htail.wrapping_add(1),
+        );
+        if sys!(NR_ENTER, self.fd, 1, 1, ENTER_GETEVENTS, 0, 0).is_err() {
+            // A disabled ring: take the NOP back and ask again later.
+            wr32(self.host_rings + p.sq_off.tail as u64, htail);
+            return;
+        }
+        self.probed = true;
+        let cqe_len = cqe_size(p.flags);
+        let head_at = self.host_rings + p.cq_off.head as u64;
+        let (mut head, tail) = (rd32(head_at), rd32(self.host_rings + p.cq_off.tail as u64));
+        while head != tail {
+            let at =
+                self.host_rings + p.cq_off.cqes as u64 + (head & self.cq_mask()) as u64 * cqe_len;
+            let user_data = mem::read_u64(at).unwrap_or(0);
+            let res = mem::read_u32(at + 8).unwrap_or(0) as i32;
+            head = head.wrapping_add(1);
+            if user_data == WAKE {
+                self.inject = res == -ENOENT;
+                break;
+            }
+        }
+        wr32(head_at, head);
     }
 
     /// CQEs the guest has not consumed yet.
@@ -883,13 +1060,6 @@ fn refuse(key: u64, what: &str, why: &str) -> Res {
 /// a shadow the guest maps.
 pub fn setup_translate(_p: &mut Process, a: &[u64; 6]) -> Res {
     let orig: Params = super::guest::read(a[1])?;
-    if orig.flags & SETUP_SQPOLL != 0 {
-        return refuse(
-            1,
-            "io_uring with IORING_SETUP_SQPOLL",
-            "the kernel thread would read the guest's 32-bit SQEs behind x86run's back",
-        );
-    }
     if orig.flags & (SETUP_SQE_MIXED | SETUP_CQE_MIXED) != 0 {
         return refuse(2, "io_uring with mixed-size SQEs or CQEs", "not translated");
     }
@@ -900,8 +1070,11 @@ pub fn setup_translate(_p: &mut Process, a: &[u64; 6]) -> Res {
             "registered ring descriptors are not translated",
         );
     }
+    // SQPOLL: the kernel thread would read the guest's 32-bit SQEs
+    // behind x86run's back; the host ring has none, and x86run submits
+    // in io_uring_enter (the guest is always told to wake the thread).
     let mut hp = orig;
-    hp.flags &= !SETUP_NO_MMAP;
+    hp.flags &= !(SETUP_NO_MMAP | SETUP_SQPOLL | SETUP_SQ_AFF);
     hp.sq_off.user_addr = 0;
     hp.cq_off.user_addr = 0;
     let fd = sys!(SYS_io_uring_setup, a[0], super::guest::mptr(&mut hp))?;
@@ -997,7 +1170,18 @@ fn shadow_for(fd: i32, orig: &Params, hp: Params) -> Result<(Ring, Params), Errn
         local: VecDeque::new(),
         inflight: 0,
         waiters: 0,
+        sqpoll: orig.flags & SETUP_SQPOLL != 0,
+        inject: false,
+        probed: false,
     }));
+    if let Some(sh) = &ring.shadow {
+        let mut s = lock(sh);
+        s.probe_inject();
+        let flags_at = s.guest_rings + s.p.sq_off.flags as u64;
+        if s.sqpoll {
+            wr32(flags_at, rd32(flags_at) | SQ_NEED_WAKEUP);
+        }
+    }
     Ok((ring, out))
 }
 
@@ -1019,8 +1203,15 @@ pub fn enter(_p: &mut Process, a: &[u64; 6]) -> Res {
     };
     let (fd, submitted, submit_err) = {
         let mut s = lock(shadow);
-        let submitted = s.submit(a[1] as u32);
+        if !s.probed {
+            s.probe_inject();
+        }
+        let sqpoll = s.sqpoll;
+        let before = s.host_unsubmitted();
+        let placed = s.submit(if sqpoll { u32::MAX } else { a[1] as u32 });
         let n = s.host_unsubmitted();
+        let head_at = s.host_rings + s.p.sq_off.head as u64;
+        let head_before = rd32(head_at);
         // GETEVENTS without waiting also runs deferred completions
         // (DEFER_TASKRUN) and polls (IOPOLL), as the guest's call would.
         let getevents = flags & ENTER_GETEVENTS;
@@ -1029,8 +1220,17 @@ pub fn enter(_p: &mut Process, a: &[u64; 6]) -> Res {
         } else {
             Ok(0)
         };
+        let taken = rd32(head_at)
+            .wrapping_sub(head_before)
+            .saturating_sub(before) as usize;
+        let consumed = if sqpoll {
+            // The kernel thread would have taken them in its own time.
+            a[1] as u32
+        } else {
+            s.rollback(&placed, taken)
+        };
         s.reap();
-        (s.fd, submitted, r.err())
+        (s.fd, consumed, r.err())
     };
     if let Some(e) = submit_err {
         if submitted == 0 {
