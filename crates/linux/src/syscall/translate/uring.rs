@@ -31,10 +31,13 @@
 //!   msghdr pointer) becomes a NOP that fails with its error in the host
 //!   ring, so links and the end of the batch behave as the kernel's;
 //!   SQEs the kernel did not take go back to the guest's ring.
-//!   Completions reach the guest's ring only in io_uring_enter; while
-//!   requests are in flight the guest's SQ flags carry IORING_SQ_TASKRUN,
-//!   which tells a guest that peeks at its CQ ring (liburing does) to
-//!   enter the kernel. SQPOLL is emulated: the host ring has no poll
+//!   Completions reach the guest's ring in io_uring_enter and from a
+//!   reaper thread per ring that polls the host ring (so a guest that
+//!   reads its CQ ring without entering, or waits on an eventfd, sees
+//!   them as the kernel posts them; a DEFER_TASKRUN ring has none, its
+//!   completions come only when its task enters). While requests are in
+//!   flight the guest's SQ flags also carry IORING_SQ_TASKRUN, which
+//!   tells a guest that peeks at its CQ ring (liburing does) to enter. SQPOLL is emulated: the host ring has no poll
 //!   thread (it would read the guest's 32-bit SQEs behind x86run's back);
 //!   the guest's SQ flags always carry IORING_SQ_NEED_WAKEUP, and x86run
 //!   submits when the guest enters to wake the thread. A ring registered
@@ -42,7 +45,8 @@
 //!   then keeps a descriptor of its own for it. Refused with one warning:
 //!   mixed-size SQEs or CQEs, IORING_SETUP_REGISTERED_FD_ONLY, ring
 //!   resizing; a multishot RECVMSG with control messages fails its SQE
-//!   with EINVAL. Not shared across fork: a child's shadow is its own.
+//!   with EINVAL. A ring inherited across fork fails in the child with
+//!   EINVAL and a warning (the shadow is not shared between processes).
 
 use super::fs::iovecs;
 use super::socket::Msg;
@@ -64,6 +68,7 @@ const SETUP_SQ_AFF: u32 = 1 << 2;
 const SETUP_SUBMIT_ALL: u32 = 1 << 7;
 const SETUP_SQE128: u32 = 1 << 10;
 const SETUP_CQE32: u32 = 1 << 11;
+const SETUP_DEFER_TASKRUN: u32 = 1 << 13;
 const SETUP_NO_MMAP: u32 = 1 << 14;
 const SETUP_REGISTERED_FD_ONLY: u32 = 1 << 15;
 const SETUP_NO_SQARRAY: u32 = 1 << 16;
@@ -248,8 +253,61 @@ fn inode(fd: i32) -> u64 {
 
 fn insert_ring(fd: i32, mut ring: Ring) {
     ring.ino = inode(fd);
-    let old = rings().insert(fd, Arc::new(ring));
+    let ring = Arc::new(ring);
+    let deferred = ring
+        .shadow
+        .as_ref()
+        .is_some_and(|s| lock(s).p.flags & SETUP_DEFER_TASKRUN != 0);
+    if ring.shadow.is_some() && !deferred {
+        spawn_reaper(Arc::downgrade(&ring));
+    }
+    let old = rings().insert(fd, ring);
     drop(old);
+}
+
+/// A thread that moves a shadow ring's completions to the guest's ring
+/// as the kernel posts them, as the kernel does for a native ring (for a
+/// guest that reads its CQ ring without entering, or waits on an
+/// eventfd). It polls the host ring's descriptor and ends with the ring.
+/// (A DEFER_TASKRUN ring posts completions only when its task enters.)
+fn spawn_reaper(ring: std::sync::Weak<Ring>) {
+    let body = move || loop {
+        let Some(r) = ring.upgrade() else {
+            break;
+        };
+        let Some(sh) = r.shadow.as_ref() else {
+            break;
+        };
+        let fd = lock(sh).fd;
+        let mut pfd = pollfd {
+            fd,
+            events: POLLIN,
+            revents: 0,
+        };
+        // SAFETY: poll on one pollfd this frame owns.
+        let n = unsafe { poll(&mut pfd, 1, 100) };
+        if n > 0 && pfd.revents & POLLNVAL != 0 {
+            break;
+        }
+        if n > 0 && pfd.revents & POLLIN != 0 && lock(sh).reap() == 0 {
+            // The guest's ring is full, or the descriptor is another
+            // file now: do not spin.
+            drop(r);
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+    };
+    // The thread takes no signals: they are the guest threads'.
+    // SAFETY: sigfillset/pthread_sigmask on local sets.
+    unsafe {
+        let mut all: sigset_t = std::mem::zeroed();
+        let mut old: sigset_t = std::mem::zeroed();
+        sigfillset(&mut all);
+        pthread_sigmask(SIG_SETMASK, &all, &mut old);
+        let _ = std::thread::Builder::new()
+            .name("x86run-uring".into())
+            .spawn(body);
+        pthread_sigmask(SIG_SETMASK, &old, std::ptr::null_mut());
+    }
 }
 
 fn raw(r: Res) -> i64 {
@@ -520,6 +578,9 @@ struct Shadow {
     /// order and with its links, instead of beside it.
     inject: bool,
     probed: bool,
+    /// The process that made the shadow: a child of fork has a copy of
+    /// the shadow that the parent's does not follow.
+    pid: u32,
 }
 
 /// What one guest SQE became in the current submission.
@@ -1060,9 +1121,6 @@ fn refuse(key: u64, what: &str, why: &str) -> Res {
 /// a shadow the guest maps.
 pub fn setup_translate(_p: &mut Process, a: &[u64; 6]) -> Res {
     let orig: Params = super::guest::read(a[1])?;
-    if orig.flags & (SETUP_SQE_MIXED | SETUP_CQE_MIXED) != 0 {
-        return refuse(2, "io_uring with mixed-size SQEs or CQEs", "not translated");
-    }
     if orig.flags & SETUP_REGISTERED_FD_ONLY != 0 {
         return refuse(
             3,
@@ -1070,14 +1128,29 @@ pub fn setup_translate(_p: &mut Process, a: &[u64; 6]) -> Res {
             "registered ring descriptors are not translated",
         );
     }
-    // SQPOLL: the kernel thread would read the guest's 32-bit SQEs
-    // behind x86run's back; the host ring has none, and x86run submits
-    // in io_uring_enter (the guest is always told to wake the thread).
     let mut hp = orig;
-    hp.flags &= !(SETUP_NO_MMAP | SETUP_SQPOLL | SETUP_SQ_AFF);
+    hp.flags &= !SETUP_NO_MMAP;
     hp.sq_off.user_addr = 0;
     hp.cq_off.user_addr = 0;
-    let fd = sys!(SYS_io_uring_setup, a[0], super::guest::mptr(&mut hp))?;
+    // The kernel checks the guest's parameters first (its errors are the
+    // guest's).
+    let mut fd = sys!(SYS_io_uring_setup, a[0], super::guest::mptr(&mut hp))?;
+    if orig.flags & (SETUP_SQE_MIXED | SETUP_CQE_MIXED) != 0 {
+        let _ = sys!(SYS_close, fd);
+        return refuse(2, "io_uring with mixed-size SQEs or CQEs", "not translated");
+    }
+    if orig.flags & SETUP_SQPOLL != 0 {
+        // SQPOLL: the kernel thread would read the guest's 32-bit SQEs
+        // behind x86run's back; the host ring has none, and x86run
+        // submits in io_uring_enter (the guest is always told to wake
+        // the thread).
+        let _ = sys!(SYS_close, fd);
+        hp = orig;
+        hp.flags &= !(SETUP_NO_MMAP | SETUP_SQPOLL | SETUP_SQ_AFF);
+        hp.sq_off.user_addr = 0;
+        hp.cq_off.user_addr = 0;
+        fd = sys!(SYS_io_uring_setup, a[0], super::guest::mptr(&mut hp))?;
+    }
     match shadow_for(fd as i32, &orig, hp) {
         Ok((ring, out)) => {
             if let Err(e) = super::guest::write(a[1], &out) {
@@ -1173,6 +1246,7 @@ fn shadow_for(fd: i32, orig: &Params, hp: Params) -> Result<(Ring, Params), Errn
         sqpoll: orig.flags & SETUP_SQPOLL != 0,
         inject: false,
         probed: false,
+        pid: std::process::id(),
     }));
     if let Some(sh) = &ring.shadow {
         let mut s = lock(sh);
@@ -1201,6 +1275,13 @@ pub fn enter(_p: &mut Process, a: &[u64; 6]) -> Res {
     let Some(shadow) = ring.as_ref().and_then(|r| r.shadow.as_ref()) else {
         return sys!(SYS_io_uring_enter, a[0], a[1], a[2], a[3], a[4], a[5]);
     };
+    if lock(shadow).pid != std::process::id() {
+        return refuse(
+            6,
+            "io_uring ring used by a child of fork",
+            "the shadow ring is not shared between processes",
+        );
+    }
     let (fd, submitted, submit_err) = {
         let mut s = lock(shadow);
         if !s.probed {
