@@ -189,5 +189,13 @@ int main(void) {
     VAL("io_destroy again", syscall(SYS_io_destroy, ctx));
     aio_context_t c2 = 5;
     VAL("io_setup EINVAL", syscall(SYS_io_setup, 8, &c2));
+    /* The process name is the program's, as exec sets it */
+    char comm[32] = {0};
+    FILE *cf = fopen("/proc/self/comm", "r");
+    if (cf) {
+        fgets(comm, sizeof comm, cf);
+        fclose(cf);
+    }
+    printf("comm: %s", comm);
     return 0;
 }

@@ -71,11 +71,28 @@ fn main() {
         x86run_linux::seccomp::import_fd(fd);
     }
     match Process::new(&program, &argv, &envp, opts) {
-        Ok(mut p) => p.run(),
+        Ok(mut p) => {
+            set_comm(&program);
+            p.run()
+        }
         Err(e) => {
             let msg = e.msg.strip_prefix("x86run: ").unwrap_or(&e.msg);
             eprintln!("x86run: {msg}");
             std::process::exit(e.status);
         }
+    }
+}
+
+/// The process name the kernel gives an exec'd program (the last part of
+/// its path, 15 bytes at most), instead of "x86run".
+fn set_comm(program: &str) {
+    let base = program.rsplit('/').next().unwrap_or(program).as_bytes();
+    let mut name = [0u8; 16];
+    let n = base.len().min(15);
+    name[..n].copy_from_slice(&base[..n]);
+    // SAFETY: PR_SET_NAME reads a NUL-terminated string of at most 16
+    // bytes from a buffer this frame owns.
+    unsafe {
+        libc::prctl(libc::PR_SET_NAME, name.as_ptr());
     }
 }
