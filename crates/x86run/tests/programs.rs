@@ -291,4 +291,5 @@ program_tests! {
     seccomp_inherit => [exits(53), with_args(&["exec"], End::Code(53))];
     seccomp_strict => [exits(54)];
     seccomp_tsync => [exits(55)];
+    chain_fault => [exits(56)];
 }
