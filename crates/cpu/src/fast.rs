@@ -908,7 +908,9 @@ fn recent_block(ex: &Exec, op: &Op, target: u64) -> *const Op {
 #[inline(always)]
 fn enter(ex: &mut Exec, op: &Op, slot: u8, target: u64, l: *const Op) {
     ex.next = target;
-    if !l.is_null() && ex.budget != 0 {
+    // Another thread may have changed code or sent a signal: the interrupt
+    // flag is polled before each block, chained or not.
+    if !l.is_null() && ex.budget != 0 && !ex.interrupted() {
         ex.budget -= 1;
         ex.base = l;
         ex.start = target;

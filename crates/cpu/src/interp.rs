@@ -121,6 +121,7 @@ impl Interpreter {
             ex.base = first;
             ex.budget = crate::fast::CHAIN_BUDGET;
             ex.recent = recent;
+            ex.interrupt = &*self.interrupt;
             (first.run)(&mut ex, first);
             let (next, base, start, cur) = (ex.next, ex.base, ex.start, ex.cur);
             let r = if cur.is_null() { Ok(()) } else { Err(ex.exit) };
@@ -205,12 +206,24 @@ pub struct Exec<'a> {
     pub link_slot: u8,
     /// Why the op at `cur` failed.
     pub exit: Exit,
+    /// The interpreter's interrupt flag (see `Interpreter::interrupt`), or
+    /// null.
+    pub interrupt: *const std::sync::atomic::AtomicU32,
     /// The block cache's table of recent blocks (see
     /// `BlockCache::fast_table`), or null.
     pub recent: *const (u64, *const crate::decode::Block),
 }
 
 impl<'a> Exec<'a> {
+    /// Whether the interpreter's interrupt flag is set.
+    #[inline(always)]
+    pub fn interrupted(&self) -> bool {
+        // SAFETY: `interrupt` is null or points at the interpreter's flag,
+        // which outlives the run.
+        unsafe { self.interrupt.as_ref() }
+            .is_some_and(|f| f.load(std::sync::atomic::Ordering::Relaxed) != 0)
+    }
+
     /// A context for running instructions at `start` on `cpu`.
     pub fn new(cpu: &'a mut CpuState, next: u64) -> Self {
         let start = cpu.rip;
@@ -225,6 +238,7 @@ impl<'a> Exec<'a> {
             link_slot: 0,
             exit: Exit::Interrupted,
             recent: std::ptr::null(),
+            interrupt: std::ptr::null(),
         }
     }
 }
