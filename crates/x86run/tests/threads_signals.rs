@@ -300,14 +300,20 @@ ticks = []
 signal.signal(signal.SIGALRM, lambda s, f: ticks.append(1))
 signal.setitimer(signal.ITIMER_REAL, 0.02, 0.02)
 stop = threading.Event()
+started = []
 def spin():
+    started.append(1)
     n = 0
     while not stop.is_set():
         n += 1
     return n
 with concurrent.futures.ThreadPoolExecutor(4) as ex:
     fs = [ex.submit(spin) for _ in range(4)]
-    while len(ticks) < 10:
+    # Ten ticks while all four spin (a loaded machine may start them late).
+    while len(started) < 4:
+        time.sleep(0.01)
+    t0 = len(ticks)
+    while len(ticks) < t0 + 10:
         time.sleep(0.01)
     stop.set()
     print("spinners", all(f.result() > 0 for f in fs))
