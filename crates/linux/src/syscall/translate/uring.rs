@@ -59,6 +59,23 @@ use std::sync::atomic::{fence, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use x86run_cpu::mem;
 
+/// A host syscall that does not block, made even while a guest signal
+/// is pending (`sys!` would then return EINTR without making it). `sys!`
+/// is for the calls that wait.
+macro_rules! quick {
+    ($nr:expr $(, $a:expr)* $(,)?) => {{
+        let v: &[u64] = &[$($a as u64),*];
+        let mut a = [0u64; 6];
+        a[..v.len()].copy_from_slice(v);
+        let r = crate::host::syscall6($nr as u64, a);
+        if (-4095..0).contains(&r) {
+            Err(Errno(-r as i32))
+        } else {
+            Ok(r)
+        }
+    }};
+}
+
 const NR_SETUP: u64 = 425;
 const NR_ENTER: i64 = 426;
 const NR_REGISTER: i64 = 427;
@@ -196,14 +213,14 @@ struct Ring {
 impl Drop for Ring {
     fn drop(&mut self) {
         for r in &self.regions {
-            let _ = sys!(SYS_munmap, r.addr, r.len);
+            let _ = quick!(SYS_munmap, r.addr, r.len);
         }
         if let Some(s) = &self.shadow {
             let s = s.lock().unwrap_or_else(|e| e.into_inner());
-            let _ = sys!(SYS_munmap, s.host_rings, s.host_rings_len);
-            let _ = sys!(SYS_munmap, s.host_sqes, s.host_sqes_len);
+            let _ = quick!(SYS_munmap, s.host_rings, s.host_rings_len);
+            let _ = quick!(SYS_munmap, s.host_sqes, s.host_sqes_len);
             if s.own_fd {
-                let _ = sys!(SYS_close, s.fd);
+                let _ = quick!(SYS_close, s.fd);
             }
         }
     }
@@ -230,7 +247,7 @@ fn registered() -> MutexGuard<'static, Option<Registered>> {
 }
 
 fn tid() -> i64 {
-    sys!(SYS_gettid).unwrap_or(0)
+    quick!(SYS_gettid).unwrap_or(0)
 }
 
 fn registered_ring(index: u64) -> Option<Arc<Ring>> {
@@ -239,13 +256,22 @@ fn registered_ring(index: u64) -> Option<Arc<Ring>> {
 
 /// The descriptor was closed: its ring (if any) is no longer the guest's.
 pub fn forget(fd: u64) {
-    let gone = rings().remove(&(fd as i32));
+    let fd = fd as i32;
+    let mut map = rings();
+    // Another thread may already have a new ring under this number
+    // (made between the close and this call): keep that one.
+    let gone = match map.get(&fd) {
+        Some(r) if r.ino != 0 && r.ino == inode(fd) => None,
+        Some(_) => map.remove(&fd),
+        None => None,
+    };
+    drop(map);
     drop(gone);
 }
 
 fn inode(fd: i32) -> u64 {
     let mut st: libc::stat = super::guest::zeroed();
-    match sys!(SYS_fstat, fd, super::guest::mptr(&mut st)) {
+    match quick!(SYS_fstat, fd, super::guest::mptr(&mut st)) {
         Ok(_) => st.st_ino,
         Err(_) => 0,
     }
@@ -319,7 +345,7 @@ fn raw(r: Res) -> i64 {
 
 /// Shared memory of x86run's own (above the guest's 4 GiB).
 fn shared(len: u64) -> Result<u64, Errno> {
-    let a = sys!(
+    let a = quick!(
         SYS_mmap,
         0,
         len,
@@ -387,13 +413,13 @@ fn setup_compat(p: &mut Process, a: &[u64; 6]) -> Res {
     // the kernel's answer to bad parameters).
     let probe = ok_or(p.pass(Abi::I386, NR_SETUP, a))?;
     let got: Params = super::guest::read(at)?;
-    let _ = sys!(SYS_close, probe);
+    let _ = quick!(SYS_close, probe);
     let (rings_len, sqes_len) = sizes(&got);
     let rings_mem = shared(rings_len)?;
     let sqes_mem = match shared(sqes_len) {
         Ok(m) => m,
         Err(e) => {
-            let _ = sys!(SYS_munmap, rings_mem, rings_len);
+            let _ = quick!(SYS_munmap, rings_mem, rings_len);
             return Err(e);
         }
     };
@@ -480,7 +506,7 @@ pub fn mmap(p: &mut Process, addr: u64, len: u64, flags: u64, fd: i32, off: u64)
         Ok(t) => t,
         Err(e) => return Some(e),
     };
-    match sys!(
+    match quick!(
         SYS_mremap,
         region.addr,
         0,
@@ -955,7 +981,7 @@ impl Shadow {
             self.host_rings + p.sq_off.tail as u64,
             htail.wrapping_add(1),
         );
-        let _ = sys!(NR_ENTER, self.fd, self.host_unsubmitted(), 0, 0, 0, 0);
+        let _ = quick!(NR_ENTER, self.fd, self.host_unsubmitted(), 0, 0, 0, 0);
     }
 
     /// Whether the host's NOP takes an injected result: one NOP that
@@ -981,7 +1007,7 @@ impl Shadow {
             self.host_rings + p.sq_off.tail as u64,
             htail.wrapping_add(1),
         );
-        if sys!(NR_ENTER, self.fd, 1, 1, ENTER_GETEVENTS, 0, 0).is_err() {
+        if quick!(NR_ENTER, self.fd, 1, 1, ENTER_GETEVENTS, 0, 0).is_err() {
             // A disabled ring: take the NOP back and ask again later.
             wr32(self.host_rings + p.sq_off.tail as u64, htail);
             return;
@@ -1048,7 +1074,7 @@ fn put_u64(b: &mut [u8], at: usize, v: u64) {
 /// same in both ABIs. x86run notes which shadow each index names, and
 /// keeps a descriptor of its own for a registered ring.
 fn register_ring_fds(fd: u64, op: u64, arg: u64, nr: u64) -> Res {
-    let r = sys!(NR_REGISTER, fd, op, arg, nr)?;
+    let r = quick!(NR_REGISTER, fd, op, arg, nr)?;
     let tid = tid();
     for k in 0..(r.max(0) as u64).min(nr) {
         let Ok(e) = super::guest::read::<[u32; 4]>(arg + 16 * k) else {
@@ -1067,7 +1093,7 @@ fn register_ring_fds(fd: u64, op: u64, arg: u64, nr: u64) -> Res {
         if let Some(sh) = &ring.shadow {
             let mut s = lock(sh);
             if !s.own_fd {
-                if let Ok(own) = sys!(SYS_fcntl, s.fd, F_DUPFD_CLOEXEC, 900) {
+                if let Ok(own) = quick!(SYS_fcntl, s.fd, F_DUPFD_CLOEXEC, 900) {
                     s.fd = own as i32;
                     s.own_fd = true;
                 }
@@ -1134,9 +1160,9 @@ pub fn setup_translate(_p: &mut Process, a: &[u64; 6]) -> Res {
     hp.cq_off.user_addr = 0;
     // The kernel checks the guest's parameters first (its errors are the
     // guest's).
-    let mut fd = sys!(SYS_io_uring_setup, a[0], super::guest::mptr(&mut hp))?;
+    let mut fd = quick!(SYS_io_uring_setup, a[0], super::guest::mptr(&mut hp))?;
     if orig.flags & (SETUP_SQE_MIXED | SETUP_CQE_MIXED) != 0 {
-        let _ = sys!(SYS_close, fd);
+        let _ = quick!(SYS_close, fd);
         return refuse(2, "io_uring with mixed-size SQEs or CQEs", "not translated");
     }
     if orig.flags & SETUP_SQPOLL != 0 {
@@ -1144,24 +1170,24 @@ pub fn setup_translate(_p: &mut Process, a: &[u64; 6]) -> Res {
         // behind x86run's back; the host ring has none, and x86run
         // submits in io_uring_enter (the guest is always told to wake
         // the thread).
-        let _ = sys!(SYS_close, fd);
+        let _ = quick!(SYS_close, fd);
         hp = orig;
         hp.flags &= !(SETUP_NO_MMAP | SETUP_SQPOLL | SETUP_SQ_AFF);
         hp.sq_off.user_addr = 0;
         hp.cq_off.user_addr = 0;
-        fd = sys!(SYS_io_uring_setup, a[0], super::guest::mptr(&mut hp))?;
+        fd = quick!(SYS_io_uring_setup, a[0], super::guest::mptr(&mut hp))?;
     }
     match shadow_for(fd as i32, &orig, hp) {
         Ok((ring, out)) => {
             if let Err(e) = super::guest::write(a[1], &out) {
-                let _ = sys!(SYS_close, fd);
+                let _ = quick!(SYS_close, fd);
                 return Err(e);
             }
             insert_ring(fd as i32, ring);
             Ok(fd)
         }
         Err(e) => {
-            let _ = sys!(SYS_close, fd);
+            let _ = quick!(SYS_close, fd);
             Err(e)
         }
     }
@@ -1169,7 +1195,7 @@ pub fn setup_translate(_p: &mut Process, a: &[u64; 6]) -> Res {
 
 fn shadow_for(fd: i32, orig: &Params, hp: Params) -> Result<(Ring, Params), Errno> {
     let (rings_len, sqes_len) = sizes(&hp);
-    let host_rings = sys!(
+    let host_rings = quick!(
         SYS_mmap,
         0,
         rings_len,
@@ -1178,7 +1204,7 @@ fn shadow_for(fd: i32, orig: &Params, hp: Params) -> Result<(Ring, Params), Errn
         fd,
         OFF_SQ_RING
     )? as u64;
-    let host_sqes = match sys!(
+    let host_sqes = match quick!(
         SYS_mmap,
         0,
         sqes_len,
@@ -1189,7 +1215,7 @@ fn shadow_for(fd: i32, orig: &Params, hp: Params) -> Result<(Ring, Params), Errn
     ) {
         Ok(v) => v as u64,
         Err(e) => {
-            let _ = sys!(SYS_munmap, host_rings, rings_len);
+            let _ = quick!(SYS_munmap, host_rings, rings_len);
             return Err(e);
         }
     };
@@ -1297,7 +1323,7 @@ pub fn enter(_p: &mut Process, a: &[u64; 6]) -> Res {
         // (DEFER_TASKRUN) and polls (IOPOLL), as the guest's call would.
         let getevents = flags & ENTER_GETEVENTS;
         let r = if n > 0 || getevents != 0 {
-            sys!(NR_ENTER, s.fd, n, 0, getevents, 0, 0)
+            quick!(NR_ENTER, s.fd, n, 0, getevents, 0, 0)
         } else {
             Ok(0)
         };
@@ -1392,7 +1418,7 @@ pub fn register(_p: &mut Process, a: &[u64; 6]) -> Res {
     match op {
         REGISTER_BUFFERS if arg != 0 => {
             let v = buffers(arg, nr)?;
-            sys!(NR_REGISTER, fd, op, v.as_ptr(), nr)
+            quick!(NR_REGISTER, fd, op, v.as_ptr(), nr)
         }
         REGISTER_BUFFERS2 | REGISTER_BUFFERS_UPDATE if nr == 32 => {
             // io_uring_rsrc_register { u32 nr, flags; u64 resv2, data, tags }
@@ -1413,7 +1439,7 @@ pub fn register(_p: &mut Process, a: &[u64; 6]) -> Res {
             if data != 0 {
                 put_u64(&mut b, data_at, v.as_ptr() as u64);
             }
-            sys!(NR_REGISTER, fd, op, b.as_ptr(), nr)
+            quick!(NR_REGISTER, fd, op, b.as_ptr(), nr)
         }
         _ => sys!(NR_REGISTER, fd, op, arg, nr),
     }
