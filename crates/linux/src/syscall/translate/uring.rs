@@ -640,6 +640,31 @@ impl Shadow {
         self.p.cq_entries - 1
     }
 
+    /// Puts `sqe` (one SQE of the ring's size) into the host ring's slot
+    /// for `htail`, the host's current SQ tail, and publishes it (the
+    /// caller has checked there is room).
+    fn post_host_sqe(&self, htail: u32, sqe: &[u8]) {
+        let p = self.p;
+        let hslot = htail & self.sq_mask();
+        let dst = self.host_sqes + hslot as u64 * sqe.len() as u64;
+        // SAFETY: the host SQE array is x86run's mapping of sq_entries
+        // SQEs of sqe.len() bytes; hslot < sq_entries.
+        unsafe {
+            std::ptr::copy_nonoverlapping(sqe.as_ptr(), dst as *mut u8, sqe.len());
+        }
+        if p.flags & SETUP_NO_SQARRAY == 0 {
+            wr32(
+                self.host_rings + p.sq_off.array as u64 + 4 * hslot as u64,
+                hslot,
+            );
+        }
+        fence(Ordering::SeqCst);
+        wr32(
+            self.host_rings + p.sq_off.tail as u64,
+            htail.wrapping_add(1),
+        );
+    }
+
     /// Copies up to `n` new guest SQEs into the host ring; returns what
     /// each consumed guest SQE became. As the kernel does, a request that
     /// fails before submission ends the batch at the end of its link
@@ -729,24 +754,7 @@ impl Shadow {
                 sqe[28..32].copy_from_slice(&NOP_INJECT_RESULT.to_le_bytes());
                 put_u64(&mut sqe, SQE_USER_DATA, user_data);
             }
-            let hslot = htail & self.sq_mask();
-            let dst = self.host_sqes + hslot as u64 * sqe_len as u64;
-            // SAFETY: the host SQE array is x86run's mapping of
-            // sq_entries SQEs; hslot < sq_entries.
-            unsafe {
-                std::ptr::copy_nonoverlapping(sqe.as_ptr(), dst as *mut u8, sqe_len);
-            }
-            if p.flags & SETUP_NO_SQARRAY == 0 {
-                wr32(
-                    self.host_rings + p.sq_off.array as u64 + 4 * hslot as u64,
-                    hslot,
-                );
-            }
-            fence(Ordering::SeqCst);
-            wr32(
-                self.host_rings + p.sq_off.tail as u64,
-                htail.wrapping_add(1),
-            );
+            self.post_host_sqe(htail, &sqe);
             self.inflight += 1;
             placed.push(Placed {
                 head,
@@ -966,21 +974,9 @@ impl Shadow {
         if htail.wrapping_sub(hhead) >= p.sq_entries {
             return;
         }
-        let hslot = htail & self.sq_mask();
         let mut sqe = vec![0u8; sqe_len as usize];
         put_u64(&mut sqe, SQE_USER_DATA, WAKE);
-        let _ = mem::write_bytes(self.host_sqes + hslot as u64 * sqe_len, &sqe);
-        if p.flags & SETUP_NO_SQARRAY == 0 {
-            wr32(
-                self.host_rings + p.sq_off.array as u64 + 4 * hslot as u64,
-                hslot,
-            );
-        }
-        fence(Ordering::SeqCst);
-        wr32(
-            self.host_rings + p.sq_off.tail as u64,
-            htail.wrapping_add(1),
-        );
+        self.post_host_sqe(htail, &sqe);
         let _ = quick!(NR_ENTER, self.fd, self.host_unsubmitted(), 0, 0, 0, 0);
     }
 
@@ -990,23 +986,11 @@ impl Shadow {
         let p = self.p;
         let sqe_len = sqe_size(p.flags) as usize;
         let htail = rd32(self.host_rings + p.sq_off.tail as u64);
-        let hslot = htail & self.sq_mask();
         let mut sqe = vec![0u8; sqe_len];
         sqe[24..28].copy_from_slice(&(-ENOENT).to_le_bytes());
         sqe[28..32].copy_from_slice(&NOP_INJECT_RESULT.to_le_bytes());
         put_u64(&mut sqe, SQE_USER_DATA, WAKE);
-        let _ = mem::write_bytes(self.host_sqes + (hslot as usize * sqe_len) as u64, &sqe);
-        if p.flags & SETUP_NO_SQARRAY == 0 {
-            wr32(
-                self.host_rings + p.sq_off.array as u64 + 4 * hslot as u64,
-                hslot,
-            );
-        }
-        fence(Ordering::SeqCst);
-        wr32(
-            self.host_rings + p.sq_off.tail as u64,
-            htail.wrapping_add(1),
-        );
+        self.post_host_sqe(htail, &sqe);
         if quick!(NR_ENTER, self.fd, 1, 1, ENTER_GETEVENTS, 0, 0).is_err() {
             // A disabled ring: take the NOP back and ask again later.
             wr32(self.host_rings + p.sq_off.tail as u64, htail);
