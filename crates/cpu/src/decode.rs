@@ -3,7 +3,6 @@
 
 use crate::mem;
 use iced_x86::{Decoder, DecoderOptions, FlowControl, Instruction};
-use std::cell::Cell;
 use std::collections::HashMap;
 
 /// Most instructions in one decoded block.
@@ -24,42 +23,6 @@ pub struct Block {
     pub insns: Vec<crate::fast::Op>,
     /// First byte past the block.
     pub end: u64,
-    /// Blocks that ran after this one, by start address (block chaining:
-    /// the interpreter finds the next block here without a lookup). Reset
-    /// in every block whenever any block is dropped, so they never dangle.
-    links: [Cell<(u64, *const Block)>; 2],
-}
-
-impl Block {
-    /// The block chained to this one at `addr`, if any.
-    #[inline(always)]
-    pub fn successor(&self, addr: u64) -> Option<&Block> {
-        for l in &self.links {
-            let (a, b) = l.get();
-            if a == addr && !b.is_null() {
-                // SAFETY: links point at blocks owned by the cache (boxed,
-                // so they do not move), and are reset before any is dropped.
-                return Some(unsafe { &*b });
-            }
-        }
-        None
-    }
-
-    /// Chains `next` (starting at `addr`) to this block.
-    pub fn link(&self, addr: u64, next: &Block) {
-        let slot = if self.links[0].get().1.is_null() {
-            0
-        } else {
-            1
-        };
-        self.links[slot].set((addr, next as *const Block));
-    }
-
-    fn unlink(&self) {
-        for l in &self.links {
-            l.set((0, std::ptr::null()));
-        }
-    }
 }
 
 /// Entries in the direct-mapped lookup table in front of the map.
@@ -161,7 +124,6 @@ impl BlockCache {
             }
         }
         for b in self.blocks.values() {
-            b.unlink();
             b.insns.iter().for_each(|op| op.unlink());
         }
     }
@@ -244,12 +206,5 @@ fn decode_block(addr: u64, bitness: u32) -> Result<Block, DecodeError> {
         }
     }
     insns.push(crate::fast::Op::terminator(ip));
-    Ok(Block {
-        insns,
-        end: ip,
-        links: [
-            Cell::new((0, std::ptr::null())),
-            Cell::new((0, std::ptr::null())),
-        ],
-    })
+    Ok(Block { insns, end: ip })
 }

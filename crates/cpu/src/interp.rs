@@ -76,33 +76,17 @@ impl Interpreter {
         let bitness = cpu.mode.bitness();
         // The table of recent blocks, for indirect branches.
         let recent = self.cache.fast_table();
-        // The block that ran last; its links find the next one.
-        let mut prev: *const crate::decode::Block = std::ptr::null();
         // The branch op to link to the next block, with its slot.
         let mut link: Option<(*const crate::fast::Op, usize)> = None;
         loop {
             if self.interrupt.load(std::sync::atomic::Ordering::Relaxed) != 0 {
                 return Exit::Interrupted;
             }
-            // SAFETY: `prev` came from the cache, which drops no block
-            // while this loop runs (only the returns below invalidate).
-            let chained = unsafe { prev.as_ref() }.and_then(|p| p.successor(cpu.rip));
-            let block = match chained {
-                Some(b) => b,
-                None => {
-                    let b = match self.cache.get(cpu.rip, bitness) {
-                        Ok(b) => b,
-                        Err(DecodeError::Fetch(f)) => return Exit::Fault(f),
-                        Err(DecodeError::Invalid { addr }) => return Exit::Illegal { addr },
-                    };
-                    // SAFETY: as above.
-                    if let Some(p) = unsafe { prev.as_ref() } {
-                        p.link(cpu.rip, b);
-                    }
-                    b
-                }
+            let block = match self.cache.get(cpu.rip, bitness) {
+                Ok(b) => b,
+                Err(DecodeError::Fetch(f)) => return Exit::Fault(f),
+                Err(DecodeError::Invalid { addr }) => return Exit::Illegal { addr },
             };
-            prev = block;
             let first = &block.insns[0];
             if let Some((op, slot)) = link.take() {
                 // SAFETY: the op belongs to a block the cache still holds
