@@ -12,24 +12,8 @@ use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-fn rootfs() -> PathBuf {
-    let p = std::env::var_os("X86RUN_ROOTFS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            let cache = std::env::var_os("X86RUN_CACHE")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| {
-                    PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/x86run")
-                });
-            cache.join("rootfs-i386")
-        });
-    assert!(
-        p.join(".x86run-complete").exists(),
-        "no Debian i386 root filesystem at {} — run scripts/mkrootfs-i386.sh",
-        p.display()
-    );
-    p
-}
+mod guest_runner;
+use guest_runner::rootfs;
 
 /// A scratch directory inside the root filesystem: (host path, guest path).
 fn scratch(root: &Path, name: &str) -> (PathBuf, String) {

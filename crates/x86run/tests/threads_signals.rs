@@ -14,7 +14,7 @@
 
 mod guest_runner;
 
-use guest_runner::{compare, fresh_dir, run, run_x86run, show, tmp_root, End, Invocation};
+use guest_runner::{compare, fresh_dir, rootfs, run, run_x86run, show, tmp_root, End, Invocation};
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -153,25 +153,6 @@ fn stress_m32() {
 #[test]
 fn stress_m64() {
     stress(&["-m64", "-static-pie"], "m64");
-}
-
-fn rootfs() -> PathBuf {
-    let p = std::env::var_os("X86RUN_ROOTFS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            let cache = std::env::var_os("X86RUN_CACHE")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| {
-                    PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/x86run")
-                });
-            cache.join("rootfs-i386")
-        });
-    assert!(
-        p.join(".x86run-complete").exists(),
-        "no Debian i386 root filesystem at {} — run scripts/mkrootfs-i386.sh",
-        p.display()
-    );
-    p
 }
 
 /// Runs a Python script natively (chroot) and under x86run -L; stdout and

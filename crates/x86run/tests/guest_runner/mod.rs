@@ -1,5 +1,6 @@
 //! Shared by the integration tests that run guest programs natively and
-//! under x86run and compare what they do (programs.rs, busybox.rs, cli.rs).
+//! under x86run and compare what they do (programs.rs, busybox.rs, cli.rs,
+//! rootfs.rs, threads_signals.rs, ...).
 //!
 //! A run has a time limit (`X86RUN_TEST_TIMEOUT` seconds, default 300), its
 //! own process group (so a hung guest and anything it forked can be killed),
@@ -333,4 +334,26 @@ pub fn fresh_dir(path: &Path) -> PathBuf {
 /// Where test artefacts go: cargo's per-target temporary directory.
 pub fn tmp_root() -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+}
+
+/// The Debian i386 root filesystem the tests use: `$X86RUN_ROOTFS`, else
+/// `$X86RUN_CACHE/rootfs-i386`, else `~/.cache/x86run/rootfs-i386`. A missing
+/// or incomplete one fails the test.
+pub fn rootfs() -> PathBuf {
+    let p = std::env::var_os("X86RUN_ROOTFS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let cache = std::env::var_os("X86RUN_CACHE")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| {
+                    PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/x86run")
+                });
+            cache.join("rootfs-i386")
+        });
+    assert!(
+        p.join(".x86run-complete").exists(),
+        "no Debian i386 root filesystem at {} — run scripts/mkrootfs-i386.sh",
+        p.display()
+    );
+    p
 }
