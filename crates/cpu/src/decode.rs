@@ -2,7 +2,7 @@
 //! A block ends at the first instruction that is not plain fall-through.
 
 use crate::mem;
-use iced_x86::{Decoder, DecoderOptions, FlowControl, Instruction};
+use iced_x86::{Code, Decoder, DecoderOptions, FlowControl, Instruction, Register};
 use std::collections::HashMap;
 
 /// Most instructions in one decoded block.
@@ -54,6 +54,11 @@ pub struct BlockCache {
     blocks: AddrMap<Box<Block>>,
     /// (start address, block) of recently used blocks; null when empty.
     fast: Vec<(u64, *const Block)>,
+    /// Return prediction for the interpreter (names ops of the blocks).
+    rets: Box<crate::fast::RetStack>,
+    /// Code outside a block that its ops stand for (a get-pc thunk, see
+    /// `pc_thunk`), as [start, end), by block start.
+    inlined: AddrMap<(u64, u64)>,
 }
 
 impl Default for BlockCache {
@@ -61,6 +66,8 @@ impl Default for BlockCache {
         BlockCache {
             blocks: AddrMap::default(),
             fast: vec![(0, std::ptr::null()); FAST_SLOTS],
+            rets: Box::default(),
+            inlined: AddrMap::default(),
         }
     }
 }
@@ -77,6 +84,12 @@ impl BlockCache {
     /// and an entry is cleared before its block is dropped.
     pub fn fast_table(&self) -> *const (u64, *const Block) {
         self.fast.as_ptr()
+    }
+
+    /// The return-prediction stack (boxed: it never moves; cleared
+    /// whenever a block is dropped).
+    pub fn ret_stack(&mut self) -> *mut crate::fast::RetStack {
+        &mut *self.rets
     }
 
     /// Returns the block starting at `addr`, decoding it on first use. The
@@ -98,8 +111,13 @@ impl BlockCache {
         let b: *const Block = match self.blocks.get(&addr) {
             Some(b) => &**b,
             None => {
-                let b = Box::new(decode_block(addr, bitness)?);
+                let (b, inlined) = decode_block(addr, bitness)?;
+                let b = Box::new(b);
                 crate::code::note_decoded(addr, b.end);
+                if let Some((s, e)) = inlined {
+                    crate::code::note_decoded(s, e);
+                    self.inlined.insert(addr, (s, e));
+                }
                 let p: *const Block = &*b;
                 self.blocks.insert(addr, b);
                 p
@@ -114,7 +132,15 @@ impl BlockCache {
     /// was unmapped.
     pub fn invalidate(&mut self, start: u64, end: u64) {
         let before = self.blocks.len();
-        self.blocks.retain(|&a, b| b.end <= start || a >= end);
+        let outside = |a: u64, e: u64| e <= start || a >= end;
+        let inlined = &mut self.inlined;
+        self.blocks.retain(|&a, b| {
+            let keep = outside(a, b.end) && inlined.get(&a).is_none_or(|&(s, e)| outside(s, e));
+            if !keep {
+                inlined.remove(&a);
+            }
+            keep
+        });
         if self.blocks.len() == before {
             return;
         }
@@ -123,6 +149,7 @@ impl BlockCache {
                 *e = (0, std::ptr::null());
             }
         }
+        self.rets.clear();
         for b in self.blocks.values() {
             b.insns.iter().for_each(|op| op.unlink());
         }
@@ -134,6 +161,8 @@ impl BlockCache {
             .iter_mut()
             .for_each(|e| *e = (0, std::ptr::null()));
         self.blocks.clear();
+        self.rets.clear();
+        self.inlined.clear();
     }
 }
 
@@ -167,11 +196,35 @@ pub fn decode_one(addr: u64, bitness: u32) -> Result<Instruction, DecodeError> {
     Ok(insn)
 }
 
-fn decode_block(addr: u64, bitness: u32) -> Result<Block, DecodeError> {
+/// If the code at `addr` is an i386 get-pc thunk (`mov reg, [esp]; ret`,
+/// what position-independent i386 code calls to learn its address), the
+/// register it loads.
+fn pc_thunk(addr: u64) -> Option<usize> {
+    let mov = decode_one(addr, 32).ok()?;
+    if mov.code() != Code::Mov_r32_rm32
+        || mov.memory_base() != Register::ESP
+        || mov.memory_index() != Register::None
+        || mov.memory_displacement64() != 0
+        || mov.segment_prefix() != Register::None
+        || mov.next_ip() != addr + 3
+    {
+        return None;
+    }
+    let ret = decode_one(mov.next_ip(), 32).ok()?;
+    if ret.code() != Code::Retnd {
+        return None;
+    }
+    Some(crate::state::reg_slot(mov.op0_register()).0)
+}
+
+/// Decodes the block at `addr`, with the range of code outside it that it
+/// inlined, if any.
+fn decode_block(addr: u64, bitness: u32) -> Result<(Block, Option<(u64, u64)>), DecodeError> {
     let mut insns = Vec::new();
     let mut ip = addr;
     let mask = if bitness == 32 { 0xffff_ffff } else { u64::MAX };
     let mut prev = Instruction::default();
+    let mut inlined = None;
     loop {
         let insn = match decode_one(ip, bitness) {
             Ok(i) => i,
@@ -187,6 +240,21 @@ fn decode_block(addr: u64, bitness: u32) -> Result<Block, DecodeError> {
         } else {
             crate::Mode::Bits64
         };
+        // A call of a get-pc thunk is a move of the return address.
+        if bitness == 32 && insn.code() == Code::Call_rel32_32 && inlined.is_none() {
+            let target = insn.near_branch_target();
+            if let Some(reg) = pc_thunk(target) {
+                if let Some(op) = crate::fast::Op::load_pc(&insn, reg, mode) {
+                    insns.push(op);
+                    inlined = Some((target, target + 4));
+                    prev = Instruction::default();
+                    if insns.len() >= MAX_BLOCK {
+                        break;
+                    }
+                    continue;
+                }
+            }
+        }
         // A compare and the conditional jump after it run as one op.
         let fused = if stop && !insns.is_empty() {
             crate::fast::Op::fuse(&prev, &insn, mode)
@@ -206,5 +274,5 @@ fn decode_block(addr: u64, bitness: u32) -> Result<Block, DecodeError> {
         }
     }
     insns.push(crate::fast::Op::terminator(ip));
-    Ok(Block { insns, end: ip })
+    Ok((Block { insns, end: ip }, inlined))
 }

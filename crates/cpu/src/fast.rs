@@ -171,6 +171,28 @@ impl Op {
         })
     }
 
+    /// A call of a get-pc thunk (see `decode::pc_thunk`) as what it does:
+    /// register `reg` gets the return address; the stack is left as the
+    /// thunk's return leaves it.
+    pub fn load_pc(call: &Instruction, reg: usize, mode: Mode) -> Option<Op> {
+        if !fast_path_enabled() || mode != Mode::Bits32 {
+            return None;
+        }
+        let mut uop = EMPTY;
+        uop.r0 = reg as u8;
+        uop.imm = call.next_ip() & 0xffff_ffff;
+        Some(Op {
+            run: mov_ri::<4>,
+            next: uop.imm,
+            uop,
+            slow: Box::new(Slow {
+                generic: handler_for(call),
+                insn: *call,
+            }),
+            links: NO_LINKS,
+        })
+    }
+
     /// Forgets the chained blocks.
     pub fn unlink(&self) {
         self.links[0].set(std::ptr::null());
@@ -867,6 +889,70 @@ fn goto(ex: &mut Exec, op: &Op, slot: usize, target: u64) {
     enter(ex, op, slot as u8, target, l)
 }
 
+/// Entries in the return-prediction stack.
+const RET_SLOTS: usize = 64;
+
+/// Return prediction: the return addresses of the calls made last, each
+/// with its (direct) call op, whose link slot 1 caches the first op of the
+/// block at the return address. A `ret` to the address on top continues
+/// there directly. Entries are only hints (checked against the address
+/// popped); the block cache clears them whenever it drops a block.
+pub struct RetStack {
+    top: usize,
+    entries: [(u64, *const Op); RET_SLOTS],
+}
+
+impl Default for RetStack {
+    fn default() -> Self {
+        RetStack {
+            top: 0,
+            entries: [(0, std::ptr::null()); RET_SLOTS],
+        }
+    }
+}
+
+impl RetStack {
+    /// Forgets every entry.
+    pub fn clear(&mut self) {
+        self.entries.fill((0, std::ptr::null()));
+    }
+}
+
+/// Records a call (`op` is null for an indirect one) returning to `addr`.
+#[inline(always)]
+fn note_call(ex: &mut Exec, op: *const Op, addr: u64) {
+    // SAFETY: `rets` is the cache's stack, or null.
+    if let Some(rs) = unsafe { ex.rets.as_mut() } {
+        rs.top = (rs.top + 1) % RET_SLOTS;
+        rs.entries[rs.top] = (addr, op);
+    }
+}
+
+/// The first op of the block a `ret` to `target` continues at, if the
+/// return-prediction stack has it; null otherwise.
+#[inline(always)]
+fn predicted_return(ex: &mut Exec, target: u64) -> *const Op {
+    // SAFETY: as in `note_call`.
+    let Some(rs) = (unsafe { ex.rets.as_mut() }) else {
+        return std::ptr::null();
+    };
+    let (addr, call) = rs.entries[rs.top];
+    if addr != target || call.is_null() {
+        return std::ptr::null();
+    }
+    rs.top = (rs.top + RET_SLOTS - 1) % RET_SLOTS;
+    // SAFETY: entries name ops of live blocks (cleared before any block is
+    // dropped).
+    let call = unsafe { &*call };
+    let l = call.links[1].get();
+    if !l.is_null() {
+        return l;
+    }
+    let l = recent_first(ex, target);
+    call.links[1].set(l);
+    l
+}
+
 /// The link slot that asks the interpreter loop to cache an indirect
 /// branch's target (see `Op::links`).
 pub const INDIRECT: u8 = 2;
@@ -888,6 +974,18 @@ fn goto_indirect(ex: &mut Exec, op: &Op, target: u64) {
 /// blocks has it (then it also becomes `op`'s cached target), else null.
 #[inline(never)]
 fn recent_block(ex: &Exec, op: &Op, target: u64) -> *const Op {
+    let first = recent_first(ex, target);
+    if !first.is_null() {
+        op.links[0].set(first);
+        op.links[1].set(std::ptr::without_provenance(target as usize));
+    }
+    first
+}
+
+/// The first op of the block at `target` if the cache's table of recent
+/// blocks has it, else null.
+#[inline(always)]
+fn recent_first(ex: &Exec, target: u64) -> *const Op {
     if ex.recent.is_null() {
         return std::ptr::null();
     }
@@ -897,10 +995,8 @@ fn recent_block(ex: &Exec, op: &Op, target: u64) -> *const Op {
     if a != target || b.is_null() {
         return std::ptr::null();
     }
-    let first = unsafe { (*b).insns.as_ptr() };
-    op.links[0].set(first);
-    op.links[1].set(std::ptr::without_provenance(target as usize));
-    first
+    // SAFETY: as above.
+    unsafe { (*b).insns.as_ptr() }
 }
 
 /// Runs the block at `target` from its first op `l` (null when not known
@@ -1328,6 +1424,7 @@ fn indirect<const S: u32, const CALL: bool>(ex: &mut Exec, op: &Op) {
     let target = reg_or_mem!(ex, op, S, op.uop.r0);
     if CALL {
         tryf!(ex, op, push_s::<S>(ex.cpu, op.next));
+        note_call(ex, std::ptr::null(), op.next);
     }
     goto_indirect(ex, op, target)
 }
@@ -1342,12 +1439,18 @@ fn jcc<const CC: u8>(ex: &mut Exec, op: &Op) {
 
 fn call<const S: u32>(ex: &mut Exec, op: &Op) {
     tryf!(ex, op, push_s::<S>(ex.cpu, op.next));
+    note_call(ex, op, op.next);
     goto(ex, op, 0, op.uop.imm)
 }
 
 fn ret<const S: u32>(ex: &mut Exec, op: &Op) {
     let target = tryf!(ex, op, pop_s::<S>(ex.cpu));
-    goto_indirect(ex, op, target)
+    let l = predicted_return(ex, target);
+    if l.is_null() {
+        goto_indirect(ex, op, target)
+    } else {
+        enter(ex, op, INDIRECT, target, l)
+    }
 }
 
 fn cmov_rr<const CC: u8, const S: u32>(ex: &mut Exec, op: &Op) {

@@ -76,6 +76,7 @@ impl Interpreter {
         let bitness = cpu.mode.bitness();
         // The table of recent blocks, for indirect branches.
         let recent = self.cache.fast_table();
+        let rets = self.cache.ret_stack();
         // The branch op to link to the next block, with its slot.
         let mut link: Option<(*const crate::fast::Op, usize)> = None;
         loop {
@@ -106,6 +107,7 @@ impl Interpreter {
             ex.budget = crate::fast::CHAIN_BUDGET;
             ex.recent = recent;
             ex.interrupt = &*self.interrupt;
+            ex.rets = rets;
             (first.run)(&mut ex, first);
             let (next, base, start, cur) = (ex.next, ex.base, ex.start, ex.cur);
             let r = if cur.is_null() { Ok(()) } else { Err(ex.exit) };
@@ -196,6 +198,8 @@ pub struct Exec<'a> {
     /// The block cache's table of recent blocks (see
     /// `BlockCache::fast_table`), or null.
     pub recent: *const (u64, *const crate::decode::Block),
+    /// The block cache's return-prediction stack, or null.
+    pub rets: *mut crate::fast::RetStack,
 }
 
 impl<'a> Exec<'a> {
@@ -223,6 +227,7 @@ impl<'a> Exec<'a> {
             exit: Exit::Interrupted,
             recent: std::ptr::null(),
             interrupt: std::ptr::null(),
+            rets: std::ptr::null_mut(),
         }
     }
 }
