@@ -1,7 +1,9 @@
 /* Faults in code that has run many times, so that an emulator's decoded
  * blocks are chained to each other: a load faulting in the middle of a
  * loop's block, at the first instruction of a loop's block, and at the
- * first instruction of a function entered by a call. The SIGSEGV handler
+ * first instruction of a function entered by a call, and in the second of
+ * two instructions an emulator may run as one (an add, then the load). The
+ * SIGSEGV handler
  * must see the faulting instruction's address and the loop counter as they
  * are at the fault, then resumes after the loop. Exit status 56. */
 #define _GNU_SOURCE
@@ -24,7 +26,9 @@
 long walk_mid(int **table, long n);
 long walk_head(int **table, long n);
 long walk_call(int **table, long n);
+long walk_pair(int **table, long n);
 extern char fault_mid[], resume_mid[], fault_head[], resume_head[], fault_call[], resume_call[];
+extern char fault_pair[], resume_pair[];
 
 #ifdef __x86_64__
 __asm__(".pushsection .text\n"
@@ -77,6 +81,22 @@ __asm__(".pushsection .text\n"
         "  cmp %rsi, %rcx\n"
         "  jne 2b\n"
         "resume_call:\n"
+        "  mov %edx, %eax\n"
+        "  pop %rbx\n"
+        "  ret\n"
+        "walk_pair:\n"
+        "  push %rbx\n"
+        "  xor %ecx, %ecx\n"
+        "  xor %edx, %edx\n"
+        "3:\n"
+        "  mov (%rdi,%rcx,8), %rax\n"
+        "  inc %rcx\n"
+        "  add $1, %edx\n"
+        "fault_pair:\n"
+        "  mov (%rax), %ebx\n"
+        "  cmp %rsi, %rcx\n"
+        "  jne 3b\n"
+        "resume_pair:\n"
         "  mov %edx, %eax\n"
         "  pop %rbx\n"
         "  ret\n"
@@ -153,6 +173,28 @@ __asm__(".pushsection .text\n"
         "  pop %esi\n"
         "  pop %ebx\n"
         "  ret\n"
+        "walk_pair:\n"
+        "  push %ebx\n"
+        "  push %esi\n"
+        "  push %edi\n"
+        "  mov 16(%esp), %edi\n"
+        "  mov 20(%esp), %esi\n"
+        "  xor %ecx, %ecx\n"
+        "  xor %edx, %edx\n"
+        "3:\n"
+        "  mov (%edi,%ecx,4), %eax\n"
+        "  inc %ecx\n"
+        "  add $1, %edx\n"
+        "fault_pair:\n"
+        "  mov (%eax), %ebx\n"
+        "  cmp %esi, %ecx\n"
+        "  jne 3b\n"
+        "resume_pair:\n"
+        "  mov %edx, %eax\n"
+        "  pop %edi\n"
+        "  pop %esi\n"
+        "  pop %ebx\n"
+        "  ret\n"
         ".popsection\n");
 #endif
 
@@ -217,6 +259,9 @@ int main(void)
         run("call", walk_call, fault_call, resume_call, -1);
         run("call", walk_call, fault_call, resume_call, N - 1);
         run("call", walk_call, fault_call, resume_call, 2020);
+        run("pair", walk_pair, fault_pair, resume_pair, -1);
+        run("pair", walk_pair, fault_pair, resume_pair, N - 1);
+        run("pair", walk_pair, fault_pair, resume_pair, 555);
     }
     return 56;
 }

@@ -273,6 +273,17 @@ fn decode_block(addr: u64, bitness: u32) -> Result<(Block, Option<(u64, u64)>), 
             break;
         }
     }
+    // Adjacent ops of frequent forms run in pairs.
+    let mut i = 0;
+    while i + 1 < insns.len() {
+        match crate::fast::Op::pair(&insns[i], &insns[i + 1]) {
+            Some(run) => {
+                insns[i].run = run;
+                i += 2;
+            }
+            None => i += 1,
+        }
+    }
     insns.push(crate::fast::Op::terminator(ip));
     Ok((Block { insns, end: ip }, inlined))
 }

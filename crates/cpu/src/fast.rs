@@ -69,6 +69,8 @@ pub struct Uop {
     r0: u8,
     r1: u8,
     cc: u8,
+    /// The form's id when it can run in a pair (see `pair`), else `B_NONE`.
+    body: u8,
     imm: u64,
     mem: MemRef,
 }
@@ -212,6 +214,7 @@ const EMPTY: Uop = Uop {
     r0: 0,
     r1: 0,
     cc: 0,
+    body: B_NONE,
     imm: 0,
     mem: MemRef {
         disp: 0,
@@ -475,18 +478,21 @@ fn select(i: &Instruction, mode: Mode) -> Option<(OpFn, Uop)> {
                 let ((a, s), (b, _)) = (r0()?, r1()?);
                 u.r0 = a;
                 u.r1 = b;
+                u.body = body_id(B_MOV_RR, s);
                 sized!(mov_rr, s)
             }
             (OpKind::Register, k) if is_imm(Some(k)) => {
                 let (a, s) = r0()?;
                 u.r0 = a;
                 u.imm = i.immediate(1);
+                u.body = body_id(B_MOV_RI, s);
                 sized!(mov_ri, s)
             }
             (OpKind::Register, OpKind::Memory) => {
                 let (a, s) = r0()?;
                 u.r0 = a;
                 u.mem = memref(i, mode)?;
+                u.body = shaped_body_id(B_MOV_RM, &u.mem, s);
                 macro_rules! inst {
                     ($am:expr) => {
                         sized!(mov_rm, s, $am)
@@ -498,6 +504,7 @@ fn select(i: &Instruction, mode: Mode) -> Option<(OpFn, Uop)> {
                 let (b, s) = r1()?;
                 u.r1 = b;
                 u.mem = memref(i, mode)?;
+                u.body = shaped_body_id(B_MOV_MR, &u.mem, s);
                 macro_rules! inst {
                     ($am:expr) => {
                         sized!(mov_mr, s, $am)
@@ -575,6 +582,7 @@ fn select(i: &Instruction, mode: Mode) -> Option<(OpFn, Uop)> {
             u.r0 = a;
             u.mem = memref(i, mode)?;
             u.mem.seg = 0;
+            u.body = shaped_body_id(B_LEA, &u.mem, s);
             macro_rules! inst {
                 ($am:expr) => {
                     if s == 4 {
@@ -599,6 +607,11 @@ fn select(i: &Instruction, mode: Mode) -> Option<(OpFn, Uop)> {
                     let (a, s) = r0()?;
                     u.r0 = a;
                     u.imm = i.immediate(1) & mask(s);
+                    u.body = match kind {
+                        AluKind::Add => body_id(B_ADD_RI, s),
+                        AluKind::Sub => body_id(B_SUB_RI, s),
+                        _ => B_NONE,
+                    };
                     alu_sized!(alu_ri, s, kind)
                 }
                 (OpKind::Register, OpKind::Memory) => {
@@ -668,6 +681,7 @@ fn select(i: &Instruction, mode: Mode) -> Option<(OpFn, Uop)> {
                 }
                 _ => return None,
             }
+            u.body = body_id(B_PUSH, stack);
             if stack == 4 {
                 push::<4>
             } else {
@@ -680,6 +694,7 @@ fn select(i: &Instruction, mode: Mode) -> Option<(OpFn, Uop)> {
                 return None;
             }
             u.r0 = a;
+            u.body = body_id(B_POP, stack);
             if stack == 4 {
                 pop::<4>
             } else {
@@ -1233,27 +1248,69 @@ fn get<const S: u32>(cpu: &CpuState, r: u8) -> u64 {
     cpu.gpr[r as usize & 15] & mask(S)
 }
 
-fn mov_rr<const S: u32>(ex: &mut Exec, op: &Op) {
+// The forms that can also run in pairs (see `pair`) have their work in a
+// body, which returns false when the op failed.
+
+/// Unwraps a guest memory access in a body, or fails the op with its fault.
+macro_rules! tryb {
+    ($ex:ident, $op:ident, $e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(f) => {
+                fail($ex, $op, f.into());
+                return false;
+            }
+        }
+    };
+}
+
+#[inline(always)]
+fn mov_rr_b<const S: u32>(ex: &mut Exec, op: &Op) -> bool {
     let v = get::<S>(ex.cpu, op.uop.r1);
     set::<S>(ex.cpu, op.uop.r0, v);
+    true
+}
+
+fn mov_rr<const S: u32>(ex: &mut Exec, op: &Op) {
+    mov_rr_b::<S>(ex, op);
     next(ex, op)
+}
+
+#[inline(always)]
+fn mov_ri_b<const S: u32>(ex: &mut Exec, op: &Op) -> bool {
+    set::<S>(ex.cpu, op.uop.r0, op.uop.imm);
+    true
 }
 
 fn mov_ri<const S: u32>(ex: &mut Exec, op: &Op) {
-    set::<S>(ex.cpu, op.uop.r0, op.uop.imm);
+    mov_ri_b::<S>(ex, op);
     next(ex, op)
+}
+
+#[inline(always)]
+fn mov_rm_b<const S: u32, const AM: u8>(ex: &mut Exec, op: &Op) -> bool {
+    let v = tryb!(ex, op, mem::read(ea::<AM>(ex.cpu, &op.uop.mem), S));
+    set::<S>(ex.cpu, op.uop.r0, v);
+    true
 }
 
 fn mov_rm<const S: u32, const AM: u8>(ex: &mut Exec, op: &Op) {
-    let v = tryf!(ex, op, mem::read(ea::<AM>(ex.cpu, &op.uop.mem), S));
-    set::<S>(ex.cpu, op.uop.r0, v);
-    next(ex, op)
+    if mov_rm_b::<S, AM>(ex, op) {
+        next(ex, op)
+    }
+}
+
+#[inline(always)]
+fn mov_mr_b<const S: u32, const AM: u8>(ex: &mut Exec, op: &Op) -> bool {
+    let v = get::<S>(ex.cpu, op.uop.r1);
+    tryb!(ex, op, mem::write(ea::<AM>(ex.cpu, &op.uop.mem), S, v));
+    true
 }
 
 fn mov_mr<const S: u32, const AM: u8>(ex: &mut Exec, op: &Op) {
-    let v = get::<S>(ex.cpu, op.uop.r1);
-    tryf!(ex, op, mem::write(ea::<AM>(ex.cpu, &op.uop.mem), S, v));
-    next(ex, op)
+    if mov_mr_b::<S, AM>(ex, op) {
+        next(ex, op)
+    }
 }
 
 fn mov_mi<const S: u32, const AM: u8>(ex: &mut Exec, op: &Op) {
@@ -1301,6 +1358,12 @@ fn extend_m<const S: u32, const SRC: u32, const SIGNED: bool, const AM: u8>(
 /// lea: the address sum without a segment base, at address size, then
 /// truncated to the destination.
 fn lea<const S: u32, const AM: u8>(ex: &mut Exec, op: &Op) {
+    lea_b::<S, AM>(ex, op);
+    next(ex, op)
+}
+
+#[inline(always)]
+fn lea_b<const S: u32, const AM: u8>(ex: &mut Exec, op: &Op) -> bool {
     let m = &op.uop.mem;
     let a = if AM == AM_ANY {
         let mut a = m.disp;
@@ -1315,7 +1378,7 @@ fn lea<const S: u32, const AM: u8>(ex: &mut Exec, op: &Op) {
         ea::<AM>(ex.cpu, m)
     };
     set::<S>(ex.cpu, op.uop.r0, a & mask(S));
-    next(ex, op)
+    true
 }
 
 #[inline(always)]
@@ -1340,11 +1403,17 @@ fn alu_rr<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) {
 }
 
 fn alu_ri<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) {
+    alu_ri_b::<S, K>(ex, op);
+    next(ex, op)
+}
+
+#[inline(always)]
+fn alu_ri_b<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) -> bool {
     let a = get::<S>(ex.cpu, op.uop.r0);
     if let Some(r) = alu::<S, K>(ex.cpu, a, op.uop.imm) {
         set::<S>(ex.cpu, op.uop.r0, r);
     }
-    next(ex, op)
+    true
 }
 
 fn alu_rm<const S: u32, const K: u8, const AM: u8>(ex: &mut Exec, op: &Op) {
@@ -1397,20 +1466,152 @@ fn incdec_r<const S: u32, const INC: bool>(ex: &mut Exec, op: &Op) {
     next(ex, op)
 }
 
-fn push<const S: u32>(ex: &mut Exec, op: &Op) {
+#[inline(always)]
+fn push_b<const S: u32>(ex: &mut Exec, op: &Op) -> bool {
     let v = if op.uop.cc == 1 {
         op.uop.imm
     } else {
         ex.cpu.gpr[op.uop.r0 as usize & 15]
     };
-    tryf!(ex, op, push_s::<S>(ex.cpu, v & mask(S)));
-    next(ex, op)
+    tryb!(ex, op, push_s::<S>(ex.cpu, v & mask(S)));
+    true
+}
+
+fn push<const S: u32>(ex: &mut Exec, op: &Op) {
+    if push_b::<S>(ex, op) {
+        next(ex, op)
+    }
+}
+
+#[inline(always)]
+fn pop_b<const S: u32>(ex: &mut Exec, op: &Op) -> bool {
+    let v = tryb!(ex, op, pop_s::<S>(ex.cpu));
+    set::<S>(ex.cpu, op.uop.r0, v);
+    true
 }
 
 fn pop<const S: u32>(ex: &mut Exec, op: &Op) {
-    let v = tryf!(ex, op, pop_s::<S>(ex.cpu));
-    set::<S>(ex.cpu, op.uop.r0, v);
-    next(ex, op)
+    if pop_b::<S>(ex, op) {
+        next(ex, op)
+    }
+}
+
+// Pairs: two adjacent ops of frequent forms (moves, push/pop, lea, add/sub
+// of an immediate) run as one op, with one dispatch instead of two. The
+// second op stays in the block, so that a fault in it is its own.
+
+/// Body ids (`Uop::body`); B_WIDE marks 8-byte operands.
+const B_MOV_RM: u8 = 0; // + 0 base, + 1 base + index
+const B_MOV_MR: u8 = 2; // + 0 base, + 1 base + index
+const B_LEA: u8 = 4; // + 0 base, + 1 base + index
+const B_MOV_RR: u8 = 6;
+const B_MOV_RI: u8 = 7;
+const B_PUSH: u8 = 8;
+const B_POP: u8 = 9;
+const B_ADD_RI: u8 = 10;
+const B_SUB_RI: u8 = 11;
+const B_WIDE: u8 = 0x10;
+const B_NONE: u8 = 0xff;
+
+/// The body id of form `id` with S-byte operands (only 4 and 8 pair).
+fn body_id(id: u8, s: u32) -> u8 {
+    match s {
+        4 => id,
+        8 => id | B_WIDE,
+        _ => B_NONE,
+    }
+}
+
+/// The body id of memory form `id` (base + disp or base + index only).
+fn shaped_body_id(id: u8, m: &MemRef, s: u32) -> u8 {
+    match m.shape() {
+        AM_BASE => body_id(id, s),
+        AM_BASE_INDEX => body_id(id + 1, s),
+        _ => B_NONE,
+    }
+}
+
+/// Runs the body with id B of S-byte operands.
+#[inline(always)]
+fn body<const S: u32, const B: u8>(ex: &mut Exec, op: &Op) -> bool {
+    match B {
+        0 => mov_rm_b::<S, AM_BASE>(ex, op),
+        1 => mov_rm_b::<S, AM_BASE_INDEX>(ex, op),
+        2 => mov_mr_b::<S, AM_BASE>(ex, op),
+        3 => mov_mr_b::<S, AM_BASE_INDEX>(ex, op),
+        4 => lea_b::<S, AM_BASE>(ex, op),
+        5 => lea_b::<S, AM_BASE_INDEX>(ex, op),
+        6 => mov_rr_b::<S>(ex, op),
+        7 => mov_ri_b::<S>(ex, op),
+        8 => push_b::<S>(ex, op),
+        9 => pop_b::<S>(ex, op),
+        10 => alu_ri_b::<S, 0>(ex, op),
+        _ => alu_ri_b::<S, 5>(ex, op),
+    }
+}
+
+/// Runs `op` (body A) and the op after it (body B), then the op after those.
+fn pair<const S: u32, const A: u8, const B: u8>(ex: &mut Exec, op: &Op) {
+    if !body::<S, A>(ex, op) {
+        return;
+    }
+    // SAFETY: a pair's first op is not its block's last (see `Op::pair`).
+    let second = unsafe { &*(op as *const Op).add(1) };
+    if body::<S, B>(ex, second) {
+        next(ex, second)
+    }
+}
+
+impl Op {
+    /// The runner of `first` and `second` (adjacent in a block) as a pair,
+    /// if both have bodies of the same width.
+    pub fn pair(first: &Op, second: &Op) -> Option<OpFn> {
+        let (a, b) = (first.uop.body, second.uop.body);
+        if a == B_NONE || b == B_NONE || (a ^ b) & B_WIDE != 0 {
+            return None;
+        }
+        macro_rules! second {
+            ($s:literal, $a:literal) => {
+                match b & !B_WIDE {
+                    0 => pair::<$s, $a, 0> as OpFn,
+                    1 => pair::<$s, $a, 1>,
+                    2 => pair::<$s, $a, 2>,
+                    3 => pair::<$s, $a, 3>,
+                    4 => pair::<$s, $a, 4>,
+                    5 => pair::<$s, $a, 5>,
+                    6 => pair::<$s, $a, 6>,
+                    7 => pair::<$s, $a, 7>,
+                    8 => pair::<$s, $a, 8>,
+                    9 => pair::<$s, $a, 9>,
+                    10 => pair::<$s, $a, 10>,
+                    _ => pair::<$s, $a, 11>,
+                }
+            };
+        }
+        macro_rules! first {
+            ($s:literal) => {
+                match a & !B_WIDE {
+                    0 => second!($s, 0),
+                    1 => second!($s, 1),
+                    2 => second!($s, 2),
+                    3 => second!($s, 3),
+                    4 => second!($s, 4),
+                    5 => second!($s, 5),
+                    6 => second!($s, 6),
+                    7 => second!($s, 7),
+                    8 => second!($s, 8),
+                    9 => second!($s, 9),
+                    10 => second!($s, 10),
+                    _ => second!($s, 11),
+                }
+            };
+        }
+        Some(if a & B_WIDE != 0 {
+            first!(8)
+        } else {
+            first!(4)
+        })
+    }
 }
 
 // Branches end their block: they set `ex.next` and return.
