@@ -329,16 +329,36 @@ fn memref(i: &Instruction, mode: Mode) -> Option<MemRef> {
     })
 }
 
+/// Register `r` of `cpu`. Register numbers in a `Uop` are below 16: `gpr`
+/// and `memref` give 0..16, and AH..BH, which carry `HIGH`, are only seen
+/// by the byte forms of `get` and `set`, which strip it. Checked in debug
+/// builds; unchecked in release, where the bounds check was an instruction
+/// in nearly every op.
+#[inline(always)]
+fn reg(cpu: &CpuState, r: u8) -> u64 {
+    debug_assert!(r < 16, "register number {r}");
+    // SAFETY: r < 16 = gpr.len() (see above).
+    unsafe { *cpu.gpr.get_unchecked(r as usize) }
+}
+
+/// Register `r` of `cpu` to write (see `reg`).
+#[inline(always)]
+fn reg_mut(cpu: &mut CpuState, r: u8) -> &mut u64 {
+    debug_assert!(r < 16, "register number {r}");
+    // SAFETY: as in `reg`.
+    unsafe { cpu.gpr.get_unchecked_mut(r as usize) }
+}
+
 #[inline(always)]
 fn ea<const AM: u8>(cpu: &CpuState, m: &MemRef) -> u64 {
     // Shapes 1 to 3 have no segment, and in 32-bit mode a 32-bit address
     // size, so `amask` is the whole wrap.
     if AM == AM_BASE {
-        return cpu.gpr[m.base as usize & 15].wrapping_add(m.disp) & m.amask;
+        return reg(cpu, m.base).wrapping_add(m.disp) & m.amask;
     }
     if AM == AM_BASE_INDEX {
-        return cpu.gpr[m.base as usize & 15]
-            .wrapping_add(cpu.gpr[m.index as usize & 15] << m.scale)
+        return reg(cpu, m.base)
+            .wrapping_add(reg(cpu, m.index) << m.scale)
             .wrapping_add(m.disp)
             & m.amask;
     }
@@ -347,10 +367,10 @@ fn ea<const AM: u8>(cpu: &CpuState, m: &MemRef) -> u64 {
     }
     let mut a = m.disp;
     if m.base != NONE {
-        a = a.wrapping_add(cpu.gpr[m.base as usize & 15]);
+        a = a.wrapping_add(reg(cpu, m.base));
     }
     if m.index != NONE {
-        a = a.wrapping_add(cpu.gpr[m.index as usize & 15] << m.scale);
+        a = a.wrapping_add(reg(cpu, m.index) << m.scale);
     }
     if m.a32 {
         a &= 0xffff_ffff;
@@ -1237,7 +1257,13 @@ fn set<const S: u32>(cpu: &mut CpuState, r: u8, v: u64) {
         *g = (*g & !0xff00) | ((v & 0xff) << 8);
         return;
     }
-    cpu.set_gpr_sized(r as usize & 15, S, v);
+    let g = reg_mut(cpu, r);
+    *g = match S {
+        1 => (*g & !0xff) | (v & 0xff),
+        2 => (*g & !0xffff) | (v & 0xffff),
+        4 => v & 0xffff_ffff,
+        _ => v,
+    };
 }
 
 #[inline(always)]
@@ -1245,7 +1271,7 @@ fn get<const S: u32>(cpu: &CpuState, r: u8) -> u64 {
     if S == 1 && r & HIGH != 0 {
         return (cpu.gpr[r as usize & 3] >> 8) & 0xff;
     }
-    cpu.gpr[r as usize & 15] & mask(S)
+    reg(cpu, r) & mask(S)
 }
 
 // The forms that can also run in pairs (see `pair`) have their work in a
@@ -1329,7 +1355,7 @@ fn extend<const S: u32, const SIGNED: bool>(ex: &mut Exec, op: &Op) {
     let v = if src == 1 {
         get::<1>(ex.cpu, op.uop.r1)
     } else {
-        ex.cpu.gpr[op.uop.r1 as usize & 15] & mask(src)
+        reg(ex.cpu, op.uop.r1) & mask(src)
     };
     let v = if SIGNED {
         crate::ops::shift::sign_extend(v, src)
@@ -1368,10 +1394,10 @@ fn lea_b<const S: u32, const AM: u8>(ex: &mut Exec, op: &Op) -> bool {
     let a = if AM == AM_ANY {
         let mut a = m.disp;
         if m.base != NONE {
-            a = a.wrapping_add(ex.cpu.gpr[m.base as usize & 15]);
+            a = a.wrapping_add(reg(ex.cpu, m.base));
         }
         if m.index != NONE {
-            a = a.wrapping_add(ex.cpu.gpr[m.index as usize & 15] << m.scale);
+            a = a.wrapping_add(reg(ex.cpu, m.index) << m.scale);
         }
         a & m.amask
     } else {
@@ -1471,7 +1497,7 @@ fn push_b<const S: u32>(ex: &mut Exec, op: &Op) -> bool {
     let v = if op.uop.cc == 1 {
         op.uop.imm
     } else {
-        ex.cpu.gpr[op.uop.r0 as usize & 15]
+        reg(ex.cpu, op.uop.r0)
     };
     tryb!(ex, op, push_s::<S>(ex.cpu, v & mask(S)));
     true
