@@ -24,15 +24,28 @@ pub fn set_async_handler(h: AsyncHandler) {
 extern "C" {
     static __start_x86run_extable: u8;
     static __stop_x86run_extable: u8;
+    static __start_x86run_extable_goto: u8;
+    static __stop_x86run_extable_goto: u8;
 }
 
-/// Finds the fix-up address for a faulting host instruction address.
-fn fixup_for(rip: u64) -> Option<u64> {
-    // SAFETY: the linker defines these symbols around the section that holds
+/// Finds the fix-up address for a faulting host instruction address in the
+/// table of loads (`goto` false: resume with the fault in r8-r10) or of
+/// stores (`goto` true: resume at a label, the fault in a thread-local).
+fn fixup_for(rip: u64, goto: bool) -> Option<u64> {
+    // SAFETY: the linker defines these symbols around the sections that hold
     // pairs of 32-bit self-relative offsets written by mem.rs.
     unsafe {
-        let mut p = &__start_x86run_extable as *const u8;
-        let end = &__stop_x86run_extable as *const u8;
+        let (mut p, end) = if goto {
+            (
+                &__start_x86run_extable_goto as *const u8,
+                &__stop_x86run_extable_goto as *const u8,
+            )
+        } else {
+            (
+                &__start_x86run_extable as *const u8,
+                &__stop_x86run_extable as *const u8,
+            )
+        };
         while p < end {
             let insn = (p as i64 + (p as *const i32).read_unaligned() as i64) as u64;
             let q = p.add(4);
@@ -62,11 +75,16 @@ extern "C" fn on_fault(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut l
         let uc = ctx as *mut libc::ucontext_t;
         let gregs = &mut (*uc).uc_mcontext.gregs;
         let rip = gregs[libc::REG_RIP as usize] as u64;
-        if let Some(fix) = fixup_for(rip) {
+        if let Some(fix) = fixup_for(rip, false) {
             gregs[libc::REG_RIP as usize] = fix as i64;
             gregs[libc::REG_R8 as usize] = sig as i64;
             gregs[libc::REG_R9 as usize] = (*info).si_addr() as i64;
             gregs[libc::REG_R10 as usize] = (*info).si_code as i64;
+            return;
+        }
+        if let Some(fix) = fixup_for(rip, true) {
+            crate::mem::record_fault(sig, (*info).si_addr() as u64, (*info).si_code);
+            gregs[libc::REG_RIP as usize] = fix as i64;
             return;
         }
         let msg = b"x86run: internal error: host fault outside guest memory access\n";

@@ -1,8 +1,11 @@
 //! Guest memory access. Guest address = host address: every guest load and store
-//! is one small `asm!` accessor whose instruction is listed in the
-//! `x86run_extable` section. A host SIGSEGV/SIGBUS on such an instruction is
-//! turned by `fault.rs` into a jump past it with the fault described in r8-r10,
-//! so the accessor returns `Err(Fault)` instead of crashing the emulator.
+//! is one small `asm!` accessor whose instruction is listed in an exception
+//! table. A host SIGSEGV/SIGBUS on such an instruction is turned by `fault.rs`
+//! into a jump: for loads (`x86run_extable`) past it with the fault described
+//! in r8-r10, for stores (`x86run_extable_goto`, which need no test on the
+//! way that does not fault) to the accessor's `fail` label with the fault in a
+//! thread-local. Either way the accessor returns `Err(Fault)` instead of
+//! crashing the emulator.
 
 use core::arch::asm;
 
@@ -71,31 +74,48 @@ macro_rules! storer {
         /// Stores to guest memory; a host fault becomes `Err(Fault)`.
         #[inline(always)]
         pub fn $name(addr: u64, val: $ty) -> Result<(), Fault> {
-            let fault: u64;
-            let faddr: u64;
-            let code: u64;
-            // SAFETY: as for the loads; the store is listed in the exception table.
+            // SAFETY: the store is listed in the goto exception table: if the
+            // host faults on it, fault.rs records the fault (see `take_fault`)
+            // and resumes at the `fail` label with every register as it was.
+            // Guest memory is plain bytes.
             unsafe {
                 asm!(
                     "42:",
                     $insn,
-                    "43:",
-                    ".pushsection x86run_extable,\"aR\",@progbits",
+                    ".pushsection x86run_extable_goto,\"aR\",@progbits",
                     ".balign 4",
                     ".long 42b - .",
-                    ".long 43b - .",
+                    ".long {fail} - .",
                     ".popsection",
                     a = in(reg) addr,
                     v = in(reg) val as u64,
-                    inout("r8") 0u64 => fault,
-                    lateout("r9") faddr,
-                    lateout("r10") code,
+                    fail = label {
+                        return Err(take_fault());
+                    },
                     options(nostack, preserves_flags),
                 );
             }
-            check(fault, faddr, code)
+            Ok(())
         }
     };
+}
+
+thread_local! {
+    /// The last fault on a store of the goto table (signal, address, si_code).
+    static STORE_FAULT: std::cell::Cell<(i32, u64, i32)> = const { std::cell::Cell::new((0, 0, 0)) };
+}
+
+/// Records a fault on a store of the goto table, for `take_fault` (called
+/// by the fault handler, on the faulting thread).
+pub(crate) fn record_fault(signo: i32, addr: u64, code: i32) {
+    STORE_FAULT.with(|f| f.set((signo, addr, code)));
+}
+
+/// The fault that sent a store to its `fail` label.
+#[cold]
+fn take_fault() -> Fault {
+    let (signo, addr, code) = STORE_FAULT.with(|f| f.get());
+    Fault { addr, signo, code }
 }
 
 loader!(read_u8, u8, "movzx {v:e}, byte ptr [{a}]");
