@@ -5,6 +5,9 @@ use crate::mem;
 use iced_x86::{Code, Decoder, DecoderOptions, FlowControl, Instruction, Register};
 use std::collections::HashMap;
 
+/// Guest page size.
+const PAGE: u64 = 4096;
+
 /// Most instructions in one decoded block.
 pub const MAX_BLOCK: usize = 64;
 
@@ -59,6 +62,9 @@ pub struct BlockCache {
     /// Code outside a block that its ops stand for (a get-pc thunk, see
     /// `pc_thunk`), as [start, end), by block start.
     inlined: AddrMap<(u64, u64)>,
+    /// Pages that blocks were decoded from (kept after the blocks go): an
+    /// invalidation elsewhere, an mprotect of data say, has nothing to do.
+    pages: std::collections::HashSet<u64>,
 }
 
 impl Default for BlockCache {
@@ -68,6 +74,7 @@ impl Default for BlockCache {
             fast: vec![(0, std::ptr::null()); FAST_SLOTS],
             rets: Box::default(),
             inlined: AddrMap::default(),
+            pages: Default::default(),
         }
     }
 }
@@ -114,8 +121,10 @@ impl BlockCache {
                 let (b, inlined) = decode_block(addr, bitness)?;
                 let b = Box::new(b);
                 crate::code::note_decoded(addr, b.end);
+                self.note_pages(addr, b.end);
                 if let Some((s, e)) = inlined {
                     crate::code::note_decoded(s, e);
+                    self.note_pages(s, e);
                     self.inlined.insert(addr, (s, e));
                 }
                 let p: *const Block = &*b;
@@ -128,9 +137,36 @@ impl BlockCache {
         Ok(unsafe { &*b })
     }
 
+    fn note_pages(&mut self, start: u64, end: u64) {
+        let mut page = start & !(PAGE - 1);
+        while page < end {
+            self.pages.insert(page);
+            page += PAGE;
+        }
+    }
+
+    /// Whether blocks were ever decoded from a page of [start, end).
+    fn had_code(&self, start: u64, end: u64) -> bool {
+        let first = start & !(PAGE - 1);
+        if end.saturating_sub(first) / PAGE > self.pages.len() as u64 {
+            return self.pages.iter().any(|&p| p < end && p + PAGE > start);
+        }
+        let mut page = first;
+        while page < end {
+            if self.pages.contains(&page) {
+                return true;
+            }
+            page += PAGE;
+        }
+        false
+    }
+
     /// Forgets every block that overlaps [start, end): their code changed or
     /// was unmapped.
     pub fn invalidate(&mut self, start: u64, end: u64) {
+        if !self.had_code(start, end) {
+            return;
+        }
         let before = self.blocks.len();
         let outside = |a: u64, e: u64| e <= start || a >= end;
         let inlined = &mut self.inlined;
@@ -163,6 +199,7 @@ impl BlockCache {
         self.blocks.clear();
         self.rets.clear();
         self.inlined.clear();
+        self.pages.clear();
     }
 }
 

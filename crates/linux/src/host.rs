@@ -63,29 +63,47 @@ pub fn int80(nr: u32, a: [u32; 6]) -> i64 {
 }
 
 /// Whether this host has the kernel compat entry (x86-64 hosts with IA32
-/// emulation enabled). Probed in a child process: where the entry is
-/// disabled, `int $0x80` kills the caller with SIGSEGV.
+/// emulation enabled), probed once with a getpid through `int $0x80`. Where
+/// the entry is missing the instruction raises SIGSEGV (at it, or with IA32
+/// emulation disabled at boot, after it); both addresses are in the fault
+/// handler's exception table, which resumes after the instruction with the
+/// signal in r8.
 pub fn has_compat_entry() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        // SAFETY: fork in a process that has not started other threads; the
-        // child only makes raw syscalls and exits.
-        unsafe {
-            let pid = libc::fork();
-            if pid == 0 {
-                let ok = int80(20, [0; 6]) > 0;
-                libc::_exit(if ok { 0 } else { 1 });
+    static HAS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *HAS.get_or_init(|| {
+        #[cfg(target_arch = "x86_64")]
+        {
+            x86run_cpu::fault::install();
+            let ret: u64;
+            let fault: u64;
+            // SAFETY: getpid has no arguments and no effect; a fault at or
+            // after the trap resumes at label 43 (see above), and r9-r11,
+            // which the kernel or the fault handler may change, are declared
+            // clobbered.
+            unsafe {
+                asm!(
+                    "42:",
+                    "int 0x80",
+                    "43:",
+                    ".pushsection x86run_extable,\"aR\",@progbits",
+                    ".balign 4",
+                    ".long 42b - .",
+                    ".long 43b - .",
+                    ".long 43b - .",
+                    ".long 43b - .",
+                    ".popsection",
+                    inlateout("rax") 20u64 => ret,
+                    inout("r8") 0u64 => fault,
+                    lateout("r9") _,
+                    lateout("r10") _,
+                    lateout("r11") _,
+                );
             }
-            if pid < 0 {
-                return false;
-            }
-            let mut status = 0;
-            libc::waitpid(pid, &mut status, 0);
-            libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0
+            fault == 0 && ret as u32 as i32 > 0
         }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            false
+        }
+    })
 }
