@@ -139,20 +139,25 @@ def main():
     print(f"{'workload':14} {'native s':>9} {'qemu s':>9} {'x86run s':>9} {'x/native':>9} {'x/qemu':>8} {'RSS nat':>8} {'RSS x86':>8}")
     for name in names:
         argv, _ = WORKLOADS[name]
-        res = {}
+        res = {who: None for who in runners}
         outputs = {}
-        for who, mk in runners.items():
-            best = None
-            try:
-                for _ in range(args.runs):
+        failed = set()
+        # The runners take turns run by run, so that a noisy spell on a
+        # shared machine hits them alike.
+        for _ in range(args.runs):
+            for who, mk in runners.items():
+                if who in failed:
+                    continue
+                try:
                     dt, rss, out = run_rss(mk(argv))
-                    if best is None or dt < best[0]:
-                        best = (dt, rss)
-                    outputs[who] = out
-            except RuntimeError as e:
-                print(f"  {name}: {who} failed: {e}")
-                best = None
-            res[who] = best
+                except RuntimeError as e:
+                    print(f"  {name}: {who} failed: {e}")
+                    failed.add(who)
+                    res[who] = None
+                    continue
+                if res[who] is None or dt < res[who][0]:
+                    res[who] = (dt, rss)
+                outputs[who] = out
         same = len(set(outputs.values())) <= 1
         n, q, x = res.get("native"), res.get("qemu"), res.get("x86run")
         fmt = lambda v: f"{v[0]:9.3f}" if v else f"{'-':>9}"

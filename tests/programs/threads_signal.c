@@ -36,8 +36,9 @@ static void on_usr1(int sig, siginfo_t *si, void *uc)
     (void)uc;
     if (my_index >= 0)
         handled_by[my_index]++;
+    /* Handlers run in several threads at once: an atomic increment. */
     if (si->si_code == SI_TKILL && si->si_pid == getpid())
-        handler_tid_ok++;
+        __atomic_fetch_add(&handler_tid_ok, 1, __ATOMIC_RELAXED);
 }
 
 static pthread_barrier_t bar;

@@ -1038,7 +1038,6 @@ fn recent_first(ex: &Exec, target: u64) -> *const Op {
 /// yet: then `op` asks the loop to link `slot`).
 #[inline(always)]
 fn enter(ex: &mut Exec, op: &Op, slot: u8, target: u64, l: *const Op) {
-    ex.next = target;
     // Another thread may have changed code or sent a signal: the interrupt
     // flag is polled before each block, chained or not.
     if !l.is_null() && ex.budget != 0 && !ex.interrupted() {
@@ -1046,10 +1045,12 @@ fn enter(ex: &mut Exec, op: &Op, slot: u8, target: u64, l: *const Op) {
         ex.base = l;
         ex.start = target;
         // SAFETY: links point at the first op of a block owned by the
-        // cache; they are reset before any block is dropped.
+        // cache; they are reset before any block is dropped. (`ex.next` is
+        // set by whatever op ends the chain.)
         let n = unsafe { &*l };
         return (n.run)(ex, n);
     }
+    ex.next = target;
     ex.link_from = op as *const Op;
     ex.link_slot = slot;
 }

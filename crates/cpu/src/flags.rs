@@ -47,7 +47,9 @@ pub struct Flags {
     /// Operand width in bytes.
     pub size: u8,
     pub cf_in: bool,
+    /// First operand (Add, Sub; Shift: its CF and OF); stale otherwise.
     pub a: u64,
+    /// Second operand (Add, Sub); stale otherwise.
     pub b: u64,
     pub res: u64,
 }
@@ -101,12 +103,18 @@ impl Flags {
     /// Records a flag-setting operation.
     #[inline(always)]
     pub fn set_lazy(&mut self, op: FlagOp, size: u32, a: u64, b: u64, res: u64) {
-        // The arithmetic bits in `bits` are only read while `op` is None.
+        // The arithmetic bits in `bits` are only read while `op` is None,
+        // and the operands only by the operations below (with `op` known
+        // at compile time in the fast forms, the other stores go away).
         let m = mask(size);
         self.op = op;
         self.size = size as u8;
-        self.a = a & m;
-        self.b = b & m;
+        if matches!(op, FlagOp::Add | FlagOp::Sub | FlagOp::Shift) {
+            self.a = a & m;
+        }
+        if matches!(op, FlagOp::Add | FlagOp::Sub) {
+            self.b = b & m;
+        }
         self.res = res & m;
     }
 
