@@ -79,7 +79,7 @@ pub struct Uop {
 /// Runs one decoded instruction (and, threaded, the ones after it). A
 /// failure is recorded in the context (`Exec::cur`, `Exec::exit`): with
 /// nothing returned, every handler's call of the next one is a plain jump.
-pub type OpFn = for<'a, 'b, 'c> fn(&'b mut Exec<'a>, &'c Op);
+pub type OpFn = fn(&mut Exec, &Op);
 
 /// The generic form of an instruction: its handler and the iced
 /// instruction (kept out of line so that blocks stay dense).
@@ -1070,9 +1070,13 @@ macro_rules! tryf {
 macro_rules! reg_or_mem {
     ($ex:ident, $op:ident, $s:expr, $reg:expr) => {
         if $op.uop.cc == 1 {
-            tryf!($ex, $op, mem::read(ea::<AM_ANY>($ex.cpu, &$op.uop.mem), $s))
+            tryf!(
+                $ex,
+                $op,
+                mem::read(ea::<AM_ANY>(&mut $ex.cpu, &$op.uop.mem), $s)
+            )
         } else {
-            get::<$s>($ex.cpu, $reg)
+            get::<$s>(&mut $ex.cpu, $reg)
         }
     };
 }
@@ -1181,16 +1185,16 @@ fn select_fused(prev: &Instruction, jcc: &Instruction, mode: Mode) -> Option<(Op
 /// or in `mem.disp` for F = 1). The flags are recorded as the compare
 /// leaves them.
 fn fused_jcc<const CC: u8, const S: u32, const K: u8, const F: u8>(ex: &mut Exec, op: &Op) {
-    let a = get::<S>(ex.cpu, op.uop.r0);
+    let a = get::<S>(&ex.cpu, op.uop.r0);
     let (b, target) = match F {
-        0 => (get::<S>(ex.cpu, op.uop.r1), op.uop.imm),
+        0 => (get::<S>(&ex.cpu, op.uop.r1), op.uop.imm),
         1 => (op.uop.imm, op.uop.mem.disp),
         _ => (
-            tryf!(ex, op, mem::read(ea::<AM_ANY>(ex.cpu, &op.uop.mem), S)),
+            tryf!(ex, op, mem::read(ea::<AM_ANY>(&ex.cpu, &op.uop.mem), S)),
             op.uop.imm,
         ),
     };
-    alu::<S, K>(ex.cpu, a, b);
+    alu::<S, K>(&mut ex.cpu, a, b);
     if ex.cpu.flags.cond(CC) {
         goto(ex, op, 0, target)
     } else {
@@ -1201,15 +1205,15 @@ fn fused_jcc<const CC: u8, const S: u32, const K: u8, const F: u8>(ex: &mut Exec
 /// shl/shr/sar of a register by an immediate (imm) or by cl (cc == 1).
 fn shift_r<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) {
     let count = shift_count::<S>(ex, op);
-    let a = get::<S>(ex.cpu, op.uop.r0);
+    let a = get::<S>(&ex.cpu, op.uop.r0);
     if count == 0 {
         // No flags change; a 32-bit register is still written (zero-extended).
-        set::<S>(ex.cpu, op.uop.r0, a);
+        set::<S>(&mut ex.cpu, op.uop.r0, a);
         return next(ex, op);
     }
     let kind = [ShiftKind::Shl, ShiftKind::Shr, ShiftKind::Sar][K as usize];
     let (res, cf, of) = shift_compute(kind, a, count, S);
-    set::<S>(ex.cpu, op.uop.r0, res);
+    set::<S>(&mut ex.cpu, op.uop.r0, res);
     ex.cpu.flags.set_shift(S, res, cf != 0, of != 0);
     next(ex, op)
 }
@@ -1217,7 +1221,7 @@ fn shift_r<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) {
 /// shl/shr/sar of memory; a zero count changes nothing.
 fn shift_m<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) {
     let count = shift_count::<S>(ex, op);
-    let addr = ea::<AM_ANY>(ex.cpu, &op.uop.mem);
+    let addr = ea::<AM_ANY>(&ex.cpu, &op.uop.mem);
     let a = tryf!(ex, op, mem::read(addr, S));
     if count != 0 {
         let kind = [ShiftKind::Shl, ShiftKind::Shr, ShiftKind::Sar][K as usize];
@@ -1293,8 +1297,8 @@ macro_rules! tryb {
 
 #[inline(always)]
 fn mov_rr_b<const S: u32>(ex: &mut Exec, op: &Op) -> bool {
-    let v = get::<S>(ex.cpu, op.uop.r1);
-    set::<S>(ex.cpu, op.uop.r0, v);
+    let v = get::<S>(&ex.cpu, op.uop.r1);
+    set::<S>(&mut ex.cpu, op.uop.r0, v);
     true
 }
 
@@ -1305,7 +1309,7 @@ fn mov_rr<const S: u32>(ex: &mut Exec, op: &Op) {
 
 #[inline(always)]
 fn mov_ri_b<const S: u32>(ex: &mut Exec, op: &Op) -> bool {
-    set::<S>(ex.cpu, op.uop.r0, op.uop.imm);
+    set::<S>(&mut ex.cpu, op.uop.r0, op.uop.imm);
     true
 }
 
@@ -1316,8 +1320,8 @@ fn mov_ri<const S: u32>(ex: &mut Exec, op: &Op) {
 
 #[inline(always)]
 fn mov_rm_b<const S: u32, const AM: u8>(ex: &mut Exec, op: &Op) -> bool {
-    let v = tryb!(ex, op, mem::read(ea::<AM>(ex.cpu, &op.uop.mem), S));
-    set::<S>(ex.cpu, op.uop.r0, v);
+    let v = tryb!(ex, op, mem::read(ea::<AM>(&ex.cpu, &op.uop.mem), S));
+    set::<S>(&mut ex.cpu, op.uop.r0, v);
     true
 }
 
@@ -1329,8 +1333,8 @@ fn mov_rm<const S: u32, const AM: u8>(ex: &mut Exec, op: &Op) {
 
 #[inline(always)]
 fn mov_mr_b<const S: u32, const AM: u8>(ex: &mut Exec, op: &Op) -> bool {
-    let v = get::<S>(ex.cpu, op.uop.r1);
-    tryb!(ex, op, mem::write(ea::<AM>(ex.cpu, &op.uop.mem), S, v));
+    let v = get::<S>(&ex.cpu, op.uop.r1);
+    tryb!(ex, op, mem::write(ea::<AM>(&ex.cpu, &op.uop.mem), S, v));
     true
 }
 
@@ -1344,7 +1348,7 @@ fn mov_mi<const S: u32, const AM: u8>(ex: &mut Exec, op: &Op) {
     tryf!(
         ex,
         op,
-        mem::write(ea::<AM>(ex.cpu, &op.uop.mem), S, op.uop.imm)
+        mem::write(ea::<AM>(&ex.cpu, &op.uop.mem), S, op.uop.imm)
     );
     next(ex, op)
 }
@@ -1354,16 +1358,16 @@ fn mov_mi<const S: u32, const AM: u8>(ex: &mut Exec, op: &Op) {
 fn extend<const S: u32, const SIGNED: bool>(ex: &mut Exec, op: &Op) {
     let src = op.uop.imm as u32;
     let v = if src == 1 {
-        get::<1>(ex.cpu, op.uop.r1)
+        get::<1>(&ex.cpu, op.uop.r1)
     } else {
-        reg(ex.cpu, op.uop.r1) & mask(src)
+        reg(&ex.cpu, op.uop.r1) & mask(src)
     };
     let v = if SIGNED {
         crate::ops::shift::sign_extend(v, src)
     } else {
         v
     };
-    set::<S>(ex.cpu, op.uop.r0, v & mask(S));
+    set::<S>(&mut ex.cpu, op.uop.r0, v & mask(S));
     next(ex, op)
 }
 
@@ -1372,13 +1376,13 @@ fn extend_m<const S: u32, const SRC: u32, const SIGNED: bool, const AM: u8>(
     ex: &mut Exec,
     op: &Op,
 ) {
-    let v = tryf!(ex, op, mem::read(ea::<AM>(ex.cpu, &op.uop.mem), SRC));
+    let v = tryf!(ex, op, mem::read(ea::<AM>(&ex.cpu, &op.uop.mem), SRC));
     let v = if SIGNED {
         crate::ops::shift::sign_extend(v, SRC)
     } else {
         v
     };
-    set::<S>(ex.cpu, op.uop.r0, v & mask(S));
+    set::<S>(&mut ex.cpu, op.uop.r0, v & mask(S));
     next(ex, op)
 }
 
@@ -1395,16 +1399,16 @@ fn lea_b<const S: u32, const AM: u8>(ex: &mut Exec, op: &Op) -> bool {
     let a = if AM == AM_ANY {
         let mut a = m.disp;
         if m.base != NONE {
-            a = a.wrapping_add(reg(ex.cpu, m.base));
+            a = a.wrapping_add(reg(&ex.cpu, m.base));
         }
         if m.index != NONE {
-            a = a.wrapping_add(reg(ex.cpu, m.index) << m.scale);
+            a = a.wrapping_add(reg(&ex.cpu, m.index) << m.scale);
         }
         a & m.amask
     } else {
-        ea::<AM>(ex.cpu, m)
+        ea::<AM>(&ex.cpu, m)
     };
-    set::<S>(ex.cpu, op.uop.r0, a & mask(S));
+    set::<S>(&mut ex.cpu, op.uop.r0, a & mask(S));
     true
 }
 
@@ -1422,9 +1426,9 @@ fn alu<const S: u32, const K: u8>(cpu: &mut CpuState, a: u64, b: u64) -> Option<
 }
 
 fn alu_rr<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) {
-    let (a, b) = (get::<S>(ex.cpu, op.uop.r0), get::<S>(ex.cpu, op.uop.r1));
-    if let Some(r) = alu::<S, K>(ex.cpu, a, b) {
-        set::<S>(ex.cpu, op.uop.r0, r);
+    let (a, b) = (get::<S>(&ex.cpu, op.uop.r0), get::<S>(&ex.cpu, op.uop.r1));
+    if let Some(r) = alu::<S, K>(&mut ex.cpu, a, b) {
+        set::<S>(&mut ex.cpu, op.uop.r0, r);
     }
     next(ex, op)
 }
@@ -1436,18 +1440,18 @@ fn alu_ri<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) {
 
 #[inline(always)]
 fn alu_ri_b<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) -> bool {
-    let a = get::<S>(ex.cpu, op.uop.r0);
-    if let Some(r) = alu::<S, K>(ex.cpu, a, op.uop.imm) {
-        set::<S>(ex.cpu, op.uop.r0, r);
+    let a = get::<S>(&ex.cpu, op.uop.r0);
+    if let Some(r) = alu::<S, K>(&mut ex.cpu, a, op.uop.imm) {
+        set::<S>(&mut ex.cpu, op.uop.r0, r);
     }
     true
 }
 
 fn alu_rm<const S: u32, const K: u8, const AM: u8>(ex: &mut Exec, op: &Op) {
-    let a = get::<S>(ex.cpu, op.uop.r0);
-    let b = tryf!(ex, op, mem::read(ea::<AM>(ex.cpu, &op.uop.mem), S));
-    if let Some(r) = alu::<S, K>(ex.cpu, a, b) {
-        set::<S>(ex.cpu, op.uop.r0, r);
+    let a = get::<S>(&ex.cpu, op.uop.r0);
+    let b = tryf!(ex, op, mem::read(ea::<AM>(&ex.cpu, &op.uop.mem), S));
+    if let Some(r) = alu::<S, K>(&mut ex.cpu, a, b) {
+        set::<S>(&mut ex.cpu, op.uop.r0, r);
     }
     next(ex, op)
 }
@@ -1456,7 +1460,7 @@ fn alu_rm<const S: u32, const K: u8, const AM: u8>(ex: &mut Exec, op: &Op) {
 /// change, so a faulting store leaves the state as it was.
 #[inline(always)]
 fn alu_mem<const S: u32, const K: u8, const AM: u8>(ex: &mut Exec, op: &Op, b: u64) {
-    let addr = ea::<AM>(ex.cpu, &op.uop.mem);
+    let addr = ea::<AM>(&ex.cpu, &op.uop.mem);
     let a = tryf!(ex, op, mem::read(addr, S));
     let kind = KINDS[K as usize];
     let cin = if matches!(kind, AluKind::Adc | AluKind::Sbb) {
@@ -1473,7 +1477,7 @@ fn alu_mem<const S: u32, const K: u8, const AM: u8>(ex: &mut Exec, op: &Op, b: u
 }
 
 fn alu_mr<const S: u32, const K: u8, const AM: u8>(ex: &mut Exec, op: &Op) {
-    let b = get::<S>(ex.cpu, op.uop.r1);
+    let b = get::<S>(&ex.cpu, op.uop.r1);
     alu_mem::<S, K, AM>(ex, op, b)
 }
 
@@ -1482,14 +1486,14 @@ fn alu_mi<const S: u32, const K: u8, const AM: u8>(ex: &mut Exec, op: &Op) {
 }
 
 fn incdec_r<const S: u32, const INC: bool>(ex: &mut Exec, op: &Op) {
-    let a = get::<S>(ex.cpu, op.uop.r0);
+    let a = get::<S>(&ex.cpu, op.uop.r0);
     let r = if INC {
         a.wrapping_add(1)
     } else {
         a.wrapping_sub(1)
     } & mask(S);
     ex.cpu.flags.set_incdec(INC, S, a, r);
-    set::<S>(ex.cpu, op.uop.r0, r);
+    set::<S>(&mut ex.cpu, op.uop.r0, r);
     next(ex, op)
 }
 
@@ -1498,9 +1502,9 @@ fn push_b<const S: u32>(ex: &mut Exec, op: &Op) -> bool {
     let v = if op.uop.cc == 1 {
         op.uop.imm
     } else {
-        reg(ex.cpu, op.uop.r0)
+        reg(&ex.cpu, op.uop.r0)
     };
-    tryb!(ex, op, push_s::<S>(ex.cpu, v & mask(S)));
+    tryb!(ex, op, push_s::<S>(&mut ex.cpu, v & mask(S)));
     true
 }
 
@@ -1512,8 +1516,8 @@ fn push<const S: u32>(ex: &mut Exec, op: &Op) {
 
 #[inline(always)]
 fn pop_b<const S: u32>(ex: &mut Exec, op: &Op) -> bool {
-    let v = tryb!(ex, op, pop_s::<S>(ex.cpu));
-    set::<S>(ex.cpu, op.uop.r0, v);
+    let v = tryb!(ex, op, pop_s::<S>(&mut ex.cpu));
+    set::<S>(&mut ex.cpu, op.uop.r0, v);
     true
 }
 
@@ -1651,7 +1655,7 @@ fn jmp(ex: &mut Exec, op: &Op) {
 fn indirect<const S: u32, const CALL: bool>(ex: &mut Exec, op: &Op) {
     let target = reg_or_mem!(ex, op, S, op.uop.r0);
     if CALL {
-        tryf!(ex, op, push_s::<S>(ex.cpu, op.next));
+        tryf!(ex, op, push_s::<S>(&mut ex.cpu, op.next));
         note_call(ex, std::ptr::null(), op.next);
     }
     goto_indirect(ex, op, target)
@@ -1666,13 +1670,13 @@ fn jcc<const CC: u8>(ex: &mut Exec, op: &Op) {
 }
 
 fn call<const S: u32>(ex: &mut Exec, op: &Op) {
-    tryf!(ex, op, push_s::<S>(ex.cpu, op.next));
+    tryf!(ex, op, push_s::<S>(&mut ex.cpu, op.next));
     note_call(ex, op, op.next);
     goto(ex, op, 0, op.uop.imm)
 }
 
 fn ret<const S: u32>(ex: &mut Exec, op: &Op) {
-    let target = tryf!(ex, op, pop_s::<S>(ex.cpu));
+    let target = tryf!(ex, op, pop_s::<S>(&mut ex.cpu));
     let l = predicted_return(ex, target);
     if l.is_null() {
         goto_indirect(ex, op, target)
@@ -1687,15 +1691,15 @@ fn cmov_rr<const CC: u8, const S: u32>(ex: &mut Exec, op: &Op) {
     } else {
         op.uop.r0
     };
-    let v = get::<S>(ex.cpu, v);
+    let v = get::<S>(&ex.cpu, v);
     // A 32-bit cmov writes (zero-extends) its destination either way.
-    set::<S>(ex.cpu, op.uop.r0, v);
+    set::<S>(&mut ex.cpu, op.uop.r0, v);
     next(ex, op)
 }
 
 fn setcc_r(ex: &mut Exec, op: &Op) {
     let v = ex.cpu.flags.cond(op.uop.cc) as u64;
-    set::<1>(ex.cpu, op.uop.r0, v);
+    set::<1>(&mut ex.cpu, op.uop.r0, v);
     next(ex, op)
 }
 
@@ -1706,10 +1710,10 @@ fn imul2<const S: u32, const THREE: bool>(ex: &mut Exec, op: &Op) {
     let (a, b) = if THREE {
         (src, op.uop.imm)
     } else {
-        (get::<S>(ex.cpu, op.uop.r0), src)
+        (get::<S>(&ex.cpu, op.uop.r0), src)
     };
     let (low, overflow) = crate::ops::muldiv::imul_trunc(a, b, S);
-    set::<S>(ex.cpu, op.uop.r0, low);
+    set::<S>(&mut ex.cpu, op.uop.r0, low);
     crate::ops::muldiv::set_mul_flags(&mut ex.cpu.flags, overflow);
     next(ex, op)
 }
@@ -1718,19 +1722,19 @@ fn imul2<const S: u32, const THREE: bool>(ex: &mut Exec, op: &Op) {
 /// (cc == 0) or memory (cc == 1).
 fn muldiv1<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) {
     let src = reg_or_mem!(ex, op, S, op.uop.r0);
-    let a = get::<S>(ex.cpu, RAX as u8);
+    let a = get::<S>(&ex.cpu, RAX as u8);
     if K < 2 {
         let (low, high, overflow) = crate::ops::muldiv::mul_wide(a, src, S, K == 1);
-        set::<S>(ex.cpu, RAX as u8, low);
-        set::<S>(ex.cpu, RDX as u8, high);
+        set::<S>(&mut ex.cpu, RAX as u8, low);
+        set::<S>(&mut ex.cpu, RDX as u8, high);
         crate::ops::muldiv::set_mul_flags(&mut ex.cpu.flags, overflow);
     } else {
-        let hi = get::<S>(ex.cpu, RDX as u8);
+        let hi = get::<S>(&ex.cpu, RDX as u8);
         let Some((q, r)) = crate::ops::muldiv::div_wide(a, hi, src, S, K == 3) else {
             return fail(ex, op, Exit::DivideError);
         };
-        set::<S>(ex.cpu, RAX as u8, q);
-        set::<S>(ex.cpu, RDX as u8, r);
+        set::<S>(&mut ex.cpu, RAX as u8, q);
+        set::<S>(&mut ex.cpu, RDX as u8, r);
         crate::ops::muldiv::set_div_flags(&mut ex.cpu.flags);
     }
     next(ex, op)
@@ -1739,32 +1743,32 @@ fn muldiv1<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) {
 /// cwde/cdqe: the accumulator's low half sign-extended to S bytes.
 fn widen_acc<const S: u32>(ex: &mut Exec, op: &Op) {
     let v = crate::ops::shift::sign_extend(ex.cpu.gpr[RAX] & mask(S / 2), S / 2);
-    set::<S>(ex.cpu, RAX as u8, v & mask(S));
+    set::<S>(&mut ex.cpu, RAX as u8, v & mask(S));
     next(ex, op)
 }
 
 /// cdq/cqo: rdx filled with the sign of the S-byte accumulator.
 fn sign_to_rdx<const S: u32>(ex: &mut Exec, op: &Op) {
-    let neg = get::<S>(ex.cpu, RAX as u8) >> (S * 8 - 1) != 0;
-    set::<S>(ex.cpu, RDX as u8, if neg { mask(S) } else { 0 });
+    let neg = get::<S>(&ex.cpu, RAX as u8) >> (S * 8 - 1) != 0;
+    set::<S>(&mut ex.cpu, RDX as u8, if neg { mask(S) } else { 0 });
     next(ex, op)
 }
 
 fn negnot_r<const S: u32, const NEG: bool>(ex: &mut Exec, op: &Op) {
-    let a = get::<S>(ex.cpu, op.uop.r0);
+    let a = get::<S>(&ex.cpu, op.uop.r0);
     if NEG {
         let r = a.wrapping_neg() & mask(S);
         ex.cpu.flags.set_lazy(crate::flags::FlagOp::Sub, S, 0, a, r);
-        set::<S>(ex.cpu, op.uop.r0, r);
+        set::<S>(&mut ex.cpu, op.uop.r0, r);
     } else {
-        set::<S>(ex.cpu, op.uop.r0, !a & mask(S));
+        set::<S>(&mut ex.cpu, op.uop.r0, !a & mask(S));
     }
     next(ex, op)
 }
 
 fn push_m<const S: u32>(ex: &mut Exec, op: &Op) {
-    let v = tryf!(ex, op, mem::read(ea::<AM_ANY>(ex.cpu, &op.uop.mem), S));
-    tryf!(ex, op, push_s::<S>(ex.cpu, v));
+    let v = tryf!(ex, op, mem::read(ea::<AM_ANY>(&ex.cpu, &op.uop.mem), S));
+    tryf!(ex, op, push_s::<S>(&mut ex.cpu, v));
     next(ex, op)
 }
 
@@ -1772,13 +1776,13 @@ fn push_m<const S: u32>(ex: &mut Exec, op: &Op) {
 /// flags are the generic rotate's.
 fn rotate_r<const S: u32, const LEFT: bool>(ex: &mut Exec, op: &Op) {
     let count = shift_count::<S>(ex, op);
-    let a = get::<S>(ex.cpu, op.uop.r0);
+    let a = get::<S>(&ex.cpu, op.uop.r0);
     if count == 0 {
-        set::<S>(ex.cpu, op.uop.r0, a);
+        set::<S>(&mut ex.cpu, op.uop.r0, a);
         return next(ex, op);
     }
     let (res, cf, of) = crate::ops::shift::rotate_compute(LEFT, a, count, S);
-    set::<S>(ex.cpu, op.uop.r0, res);
+    set::<S>(&mut ex.cpu, op.uop.r0, res);
     let flags = ex.cpu.flags.get() & !(crate::flags::CF | crate::flags::OF);
     ex.cpu
         .flags

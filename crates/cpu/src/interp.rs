@@ -102,13 +102,13 @@ impl Interpreter {
             }
             // The block's ops run threaded (each calls the next, see
             // `fast::next`), and linked blocks follow directly.
-            let mut ex = Exec::new(&mut *cpu, block.end);
+            let ex = Exec::new(&mut *cpu, block.end);
             ex.base = first;
             ex.budget = crate::fast::CHAIN_BUDGET;
             ex.recent = recent;
             ex.interrupt = &*self.interrupt;
             ex.rets = rets;
-            (first.run)(&mut ex, first);
+            (first.run)(ex, first);
             let (next, base, start, cur) = (ex.next, ex.base, ex.start, ex.cur);
             let r = if cur.is_null() { Ok(()) } else { Err(ex.exit) };
             if !ex.link_from.is_null() {
@@ -155,7 +155,7 @@ impl Interpreter {
             Err(DecodeError::Invalid { addr }) => return Err(Exit::Illegal { addr }),
         };
         let next = insn.next_ip() & cpu.addr_mask();
-        let mut ex = Exec::new(&mut *cpu, next);
+        let ex = Exec::new(&mut *cpu, next);
         let r = ex.exec(&insn);
         let next = ex.next;
         if let Err(Exit::Fault(f)) = r {
@@ -174,10 +174,12 @@ impl Interpreter {
     }
 }
 
-/// Execution context of one instruction: the CPU and the address of the
-/// next instruction (which branches overwrite).
-pub struct Exec<'a> {
-    pub cpu: &'a mut CpuState,
+/// The interpreter's state while guest code runs: the address of the next
+/// instruction (which branches overwrite) and how a block run ended. It
+/// lives in `CpuState::run`, so that ops reach it and the guest registers
+/// through one pointer (see `Exec`).
+#[derive(Clone, Copy, Debug)]
+pub struct Run {
     pub next: u64,
     /// The op that failed, set on the error path of a block's run.
     pub cur: *const crate::fast::Op,
@@ -202,7 +204,53 @@ pub struct Exec<'a> {
     pub rets: *mut crate::fast::RetStack,
 }
 
-impl<'a> Exec<'a> {
+// SAFETY: the pointers are only followed during a run, by the thread that
+// runs; between runs they are stale and never read (each run sets them).
+unsafe impl Send for Run {}
+unsafe impl Sync for Run {}
+
+impl Default for Run {
+    fn default() -> Self {
+        Run {
+            next: 0,
+            cur: std::ptr::null(),
+            base: std::ptr::null(),
+            start: 0,
+            budget: 0,
+            link_from: std::ptr::null(),
+            link_slot: 0,
+            exit: Exit::Interrupted,
+            interrupt: std::ptr::null(),
+            recent: std::ptr::null(),
+            rets: std::ptr::null_mut(),
+        }
+    }
+}
+
+/// Execution context of instructions: the CPU, with the interpreter's
+/// `Run` state in it (`ex.next` and the like reach it through `Deref`).
+/// A transparent wrapper: the ops get one pointer, to the CPU itself.
+#[repr(transparent)]
+pub struct Exec {
+    pub cpu: CpuState,
+}
+
+impl std::ops::Deref for Exec {
+    type Target = Run;
+    #[inline(always)]
+    fn deref(&self) -> &Run {
+        &self.cpu.run
+    }
+}
+
+impl std::ops::DerefMut for Exec {
+    #[inline(always)]
+    fn deref_mut(&mut self) -> &mut Run {
+        &mut self.cpu.run
+    }
+}
+
+impl Exec {
     /// Whether the interpreter's interrupt flag is set.
     #[inline(always)]
     pub fn interrupted(&self) -> bool {
@@ -212,27 +260,20 @@ impl<'a> Exec<'a> {
             .is_some_and(|f| f.load(std::sync::atomic::Ordering::Relaxed) != 0)
     }
 
-    /// A context for running instructions at `start` on `cpu`.
-    pub fn new(cpu: &'a mut CpuState, next: u64) -> Self {
-        let start = cpu.rip;
-        Exec {
-            cpu,
+    /// A context for running instructions at `cpu.rip` (the next one at
+    /// `next`) on `cpu`.
+    pub fn new(cpu: &mut CpuState, next: u64) -> &mut Exec {
+        cpu.run = Run {
             next,
-            cur: std::ptr::null(),
-            base: std::ptr::null(),
-            start,
-            budget: 0,
-            link_from: std::ptr::null(),
-            link_slot: 0,
-            exit: Exit::Interrupted,
-            recent: std::ptr::null(),
-            interrupt: std::ptr::null(),
-            rets: std::ptr::null_mut(),
-        }
+            start: cpu.rip,
+            ..Run::default()
+        };
+        // SAFETY: Exec is a repr(transparent) wrapper of CpuState.
+        unsafe { &mut *(cpu as *mut CpuState as *mut Exec) }
     }
 }
 
-impl Exec<'_> {
+impl Exec {
     /// Width in bytes of operand `n`.
     #[inline]
     pub fn op_size(&self, i: &Instruction, n: u32) -> u32 {
@@ -381,7 +422,7 @@ impl Exec<'_> {
 }
 
 /// An instruction's semantics.
-pub type Handler = for<'a, 'b> fn(&'b mut Exec<'a>, &Instruction) -> Res;
+pub type Handler = fn(&mut Exec, &Instruction) -> Res;
 
 /// Chooses the semantics of a decoded instruction (once, at decode time).
 pub(crate) fn handler_for(i: &Instruction) -> Handler {

@@ -57,6 +57,8 @@ pub struct CpuState {
     pub tls_desc: [Option<u64>; 3],
     /// The x87 FPU (and the MMX registers aliasing it).
     pub x87: crate::x87state::X87,
+    /// The interpreter's state while this CPU runs (not guest-visible).
+    pub run: crate::interp::Run,
 }
 
 impl CpuState {
@@ -77,6 +79,7 @@ impl CpuState {
             mxcsr: 0x1f80,
             tls_desc: [None; 3],
             x87: Default::default(),
+            run: Default::default(),
         }
     }
 

@@ -230,7 +230,7 @@ pub(super) fn select(i: &Instruction, mode: Mode) -> Option<(OpFn, Uop)> {
 /// The address of a 16-byte operand; misaligned is #GP when ALIGNED.
 #[inline(always)]
 fn addr16<const ALIGNED: bool>(ex: &Exec, op: &Op) -> Result<u64, Exit> {
-    let a = ea::<AM_ANY>(ex.cpu, &op.uop.mem);
+    let a = ea::<AM_ANY>(&ex.cpu, &op.uop.mem);
     if ALIGNED && a & 15 != 0 {
         return Err(Exit::GeneralProtection);
     }
@@ -297,7 +297,7 @@ fn pmovmskb<const S: u32>(ex: &mut Exec, op: &Op) {
     for (k, b) in v.iter().enumerate() {
         r |= ((b >> 7) as u64) << k;
     }
-    set::<S>(ex.cpu, op.uop.r0, r);
+    set::<S>(&mut ex.cpu, op.uop.r0, r);
     next(ex, op)
 }
 
@@ -309,27 +309,27 @@ fn movq_xx(ex: &mut Exec, op: &Op) {
 
 /// movd/movq xmm, r32/r64 (zero-extended).
 fn movd_xr<const S: u32>(ex: &mut Exec, op: &Op) {
-    ex.cpu.xmm[op.uop.r0 as usize & 15] = get::<S>(ex.cpu, op.uop.r1) as u128;
+    ex.cpu.xmm[op.uop.r0 as usize & 15] = get::<S>(&ex.cpu, op.uop.r1) as u128;
     next(ex, op)
 }
 
 /// movd/movq r32/r64, xmm.
 fn movd_rx<const S: u32>(ex: &mut Exec, op: &Op) {
     let v = ex.cpu.xmm[op.uop.r1 as usize & 15] as u64;
-    set::<S>(ex.cpu, op.uop.r0, v);
+    set::<S>(&mut ex.cpu, op.uop.r0, v);
     next(ex, op)
 }
 
 /// movd/movq xmm, m32/m64: zero-extended into the register.
 fn xload_low<const S: u32, const _X: bool>(ex: &mut Exec, op: &Op) {
-    let v = tryf!(ex, op, mem::read(ea::<AM_ANY>(ex.cpu, &op.uop.mem), S));
+    let v = tryf!(ex, op, mem::read(ea::<AM_ANY>(&ex.cpu, &op.uop.mem), S));
     ex.cpu.xmm[op.uop.r0 as usize & 15] = v as u128;
     next(ex, op)
 }
 
 /// movlpd/movlps (low) or movhpd/movhps (HIGH) xmm, m64: the other half kept.
 fn xload_half<const HIGH: bool>(ex: &mut Exec, op: &Op) {
-    let v = tryf!(ex, op, mem::read_u64(ea::<AM_ANY>(ex.cpu, &op.uop.mem))) as u128;
+    let v = tryf!(ex, op, mem::read_u64(ea::<AM_ANY>(&ex.cpu, &op.uop.mem))) as u128;
     let d = &mut ex.cpu.xmm[op.uop.r0 as usize & 15];
     *d = if HIGH {
         (*d & u64::MAX as u128) | (v << 64)
@@ -343,7 +343,7 @@ fn xload_half<const HIGH: bool>(ex: &mut Exec, op: &Op) {
 fn xstore_part<const S: u32, const HIGH: bool>(ex: &mut Exec, op: &Op) {
     let x = ex.cpu.xmm[op.uop.r1 as usize & 15];
     let v = if HIGH { (x >> 64) as u64 } else { x as u64 };
-    tryf!(ex, op, mem::write(ea::<AM_ANY>(ex.cpu, &op.uop.mem), S, v));
+    tryf!(ex, op, mem::write(ea::<AM_ANY>(&ex.cpu, &op.uop.mem), S, v));
     next(ex, op)
 }
 
@@ -361,7 +361,7 @@ fn bit_scan<const S: u32, const FWD: bool>(ex: &mut Exec, op: &Op) {
         } else {
             63 - src.leading_zeros()
         };
-        set::<S>(ex.cpu, op.uop.r0, r as u64);
+        set::<S>(&mut ex.cpu, op.uop.r0, r as u64);
         ex.cpu.flags.set(flags & !crate::flags::ZF);
     }
     next(ex, op)
@@ -370,15 +370,15 @@ fn bit_scan<const S: u32, const FWD: bool>(ex: &mut Exec, op: &Op) {
 /// shld (LEFT) / shrd r0, r1 by an immediate or by cl (cc == 1).
 fn shift_double<const S: u32, const LEFT: bool>(ex: &mut Exec, op: &Op) {
     let count = shift_count::<S>(ex, op);
-    let a = get::<S>(ex.cpu, op.uop.r0);
+    let a = get::<S>(&ex.cpu, op.uop.r0);
     if count == 0 {
         // Nothing changes, but a 32-bit destination is still written.
-        set::<S>(ex.cpu, op.uop.r0, a);
+        set::<S>(&mut ex.cpu, op.uop.r0, a);
         return next(ex, op);
     }
-    let b = get::<S>(ex.cpu, op.uop.r1);
+    let b = get::<S>(&ex.cpu, op.uop.r1);
     let (res, cf, of) = shift_double_compute(LEFT, a, b, count, S);
-    set::<S>(ex.cpu, op.uop.r0, res);
+    set::<S>(&mut ex.cpu, op.uop.r0, res);
     let f = shift_double_flags(ex.cpu.flags.get(), res, cf, of, S);
     ex.cpu.flags.set(f);
     next(ex, op)

@@ -58,7 +58,7 @@ pub fn alu_compute(kind: AluKind, a: u64, b: u64, cin: u64, size: u32) -> (u64, 
     (res & m, op)
 }
 
-impl Exec<'_> {
+impl Exec {
     pub(crate) fn alu2(&mut self, i: &Instruction) -> Res {
         let size = self.op_size(i, 0);
         let m = mask(size);

@@ -5,7 +5,7 @@ use crate::interp::{Exec, Exit, Res};
 use crate::state::Mode;
 use iced_x86::{Instruction, Mnemonic, Register};
 
-impl Exec<'_> {
+impl Exec {
     pub(crate) fn bcd(&mut self, i: &Instruction) -> Res {
         if self.cpu.mode == Mode::Bits64 {
             return Err(self.illegal(i));

@@ -5,7 +5,7 @@ use crate::interp::{Exec, Res};
 use crate::mem;
 use iced_x86::{Instruction, Mnemonic, OpKind};
 
-impl Exec<'_> {
+impl Exec {
     pub(crate) fn bit_test(&mut self, i: &Instruction) -> Res {
         let size = self.op_size(i, 0);
         let bits = (size * 8) as u64;

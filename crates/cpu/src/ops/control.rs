@@ -20,7 +20,7 @@ fn counter_size(c: Code) -> u32 {
     }
 }
 
-impl Exec<'_> {
+impl Exec {
     /// Branch target of operand 0, masked to the operand size.
     fn target(&mut self, i: &Instruction) -> Result<u64, Exit> {
         match i.op0_kind() {

@@ -24,7 +24,7 @@ fn seg_index(r: Register) -> usize {
     }
 }
 
-impl Exec<'_> {
+impl Exec {
     pub(crate) fn mov(&mut self, i: &Instruction) -> Res {
         // Segment register forms.
         if i.op0_kind() == OpKind::Register && i.op0_register().is_segment_register() {

@@ -13,7 +13,7 @@ fn mm_index(r: Register) -> usize {
     (r as usize).wrapping_sub(Register::MM0 as usize) & 7
 }
 
-impl Exec<'_> {
+impl Exec {
     pub(crate) fn mm(&self, r: Register) -> u64 {
         self.cpu.x87.regs[mm_index(r)].m
     }

@@ -83,7 +83,7 @@ pub fn set_div_flags(flags: &mut Flags) {
     flags.set(f | AF);
 }
 
-impl Exec<'_> {
+impl Exec {
     pub(crate) fn mul(&mut self, i: &Instruction) -> Res {
         let signed = i.mnemonic() == Mnemonic::Imul;
         if i.op_count() >= 2 {

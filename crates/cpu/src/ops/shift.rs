@@ -139,7 +139,7 @@ pub fn rotate_compute(left: bool, a: u64, count: u32, size: u32) -> (u64, u64, u
     }
 }
 
-impl Exec<'_> {
+impl Exec {
     fn shift_count(&mut self, i: &Instruction, n: u32, size: u32) -> Result<u32, crate::Exit> {
         let c = if n < i.op_count() {
             self.read_op(i, n, 1)? as u32

@@ -61,7 +61,7 @@ fn unpack(a: u128, b: u128, size: u32, high: bool) -> u128 {
     r
 }
 
-impl Exec<'_> {
+impl Exec {
     pub(crate) fn xmm(&self, r: Register) -> u128 {
         self.cpu.xmm[xmm_index(r).unwrap_or(0)]
     }

@@ -102,7 +102,7 @@ fn implicit_len(v: u128, words: bool) -> i64 {
         .unwrap_or(n) as i64
 }
 
-impl Exec<'_> {
+impl Exec {
     /// xmm instructions not handled by `simd.rs` or `sse_fp.rs`.
     pub(crate) fn sse4(&mut self, i: &Instruction) -> Res {
         use Mnemonic::*;

@@ -31,7 +31,7 @@ fn with<T>(env: &mut Env, f: impl FnOnce(&mut Env) -> T) -> T {
     r
 }
 
-impl Exec<'_> {
+impl Exec {
     /// Stores the raised flags in MXCSR; an unmasked one raises #XM.
     fn sse_flags(&mut self, env: &Env) -> Res {
         self.cpu.mxcsr |= env.flags as u32;

@@ -8,7 +8,7 @@ use crate::mem;
 use crate::state::{RAX, RCX, RDI, RSI};
 use iced_x86::{Instruction, Mnemonic, OpKind, Register};
 
-impl Exec<'_> {
+impl Exec {
     pub(crate) fn string(&mut self, i: &Instruction) -> Res {
         use Mnemonic::*;
         let size = i.memory_size().size() as u32;

@@ -193,7 +193,7 @@ const L2T: (i32, u128) = (1, 0xd49a784bcd1b8afe492bf6ff4dafdb4c);
 const LG2: (i32, u128) = (-2, 0x9a209a84fbcff7988f8959ac0b7c9178);
 const LN2: (i32, u128) = (-1, 0xb17217f7d1cf79abc9e3b39803f2f6af);
 
-impl Exec<'_> {
+impl Exec {
     fn ctl87(&self) -> Ctl {
         let cw = self.cpu.x87.cw;
         Ctl {

@@ -13,15 +13,15 @@ fn is_short(i: &Instruction) -> bool {
     )
 }
 
-impl Exec<'_> {
+impl Exec {
     /// FNSTENV (then masks all exceptions) and FNSAVE (then FNINIT).
     pub(crate) fn x87_store_env(&mut self, i: &Instruction) -> Res {
         let a = self.ea(i);
         let save = i.mnemonic() == Mnemonic::Fnsave;
         let img = if save {
-            fpimage::fsave_image(self.cpu, is_short(i))
+            fpimage::fsave_image(&self.cpu, is_short(i))
         } else {
-            fpimage::env_image(self.cpu, is_short(i))
+            fpimage::env_image(&self.cpu, is_short(i))
         };
         mem::write_bytes(a, &img)?;
         if save {
@@ -43,7 +43,7 @@ impl Exec<'_> {
         };
         let mut img = vec![0u8; env_len + regs];
         mem::read_bytes(a, &mut img)?;
-        fpimage::load_env_image(self.cpu, &img, is_short(i));
+        fpimage::load_env_image(&mut self.cpu, &img, is_short(i));
         Ok(())
     }
 
@@ -53,8 +53,8 @@ impl Exec<'_> {
         if a & 15 != 0 {
             return Err(Exit::GeneralProtection);
         }
-        let img = fpimage::fxsave_image(self.cpu, i.mnemonic() == Mnemonic::Fxsave64);
-        mem::write_bytes(a, &img[..fpimage::fxsave_len(self.cpu)])?;
+        let img = fpimage::fxsave_image(&self.cpu, i.mnemonic() == Mnemonic::Fxsave64);
+        mem::write_bytes(a, &img[..fpimage::fxsave_len(&self.cpu)])?;
         Ok(())
     }
 
@@ -66,7 +66,7 @@ impl Exec<'_> {
         }
         let mut img = [0u8; 416];
         mem::read_bytes(a, &mut img)?;
-        if !fpimage::load_fxsave_image(self.cpu, &img, i.mnemonic() == Mnemonic::Fxrstor64) {
+        if !fpimage::load_fxsave_image(&mut self.cpu, &img, i.mnemonic() == Mnemonic::Fxrstor64) {
             return Err(Exit::GeneralProtection);
         }
         Ok(())
