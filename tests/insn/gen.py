@@ -1434,6 +1434,46 @@ def gen_control(prog):
                          "{T}:", "mov %s [path], 2" % q], [c], show=[])
 
 
+def gen_fused(prog):
+    """A compare or test right before a conditional jump, which an emulator
+    may run as one operation: every condition, with registers, immediates
+    and memory on either side, over edge operands. The path taken, the
+    registers and the flags left are compared."""
+    q = "QWORD PTR" if prog.bits == 64 else "DWORD PTR"
+    for w in (1, 4) + ((8,) if prog.bits == 64 else ()):
+        d, s = pair_regs(prog, w)[0]
+        for op in ("cmp", "test"):
+            # (name, code, how a case's operands (x, y) are placed)
+            forms = [("%s %s,%s" % (op, d, s), "%s %s, %s" % (op, d, s), "rr"),
+                     ("%s m%d,%s" % (op, 8 * w, s), "%s %s [memop], %s" % (op, PTR[w], s), "mr")]
+            if op == "cmp":
+                forms.append(("cmp %s,m%d" % (d, 8 * w), "cmp %s, %s [memop]" % (d, PTR[w]), "rm"))
+            vals = imm_values(w)
+            for v in (vals[1], vals[3], vals[-1]):
+                forms.append(("%s %s,%s" % (op, d, imm_str(v)), "%s %s, %s" % (op, d, imm_str(v)), "ri"))
+                forms.append(("%s m%d,%s" % (op, 8 * w, imm_str(v)),
+                              "%s %s [memop], %s" % (op, PTR[w], imm_str(v)), "mi"))
+            for cc in CC:
+                for name, code, how in forms:
+                    cases = []
+                    for x, y in pairs_small(prog, w, 12):
+                        fl = prog.rng.flags()
+                        if how == "rr":
+                            cases.append(prog.case({d: x, s: y}, fl))
+                        elif how == "mr":
+                            cases.append(prog.case({s: y}, fl, mem=(x, 0)))
+                        elif how == "rm":
+                            cases.append(prog.case({d: x}, fl, mem=(y, 0)))
+                        elif how == "ri":
+                            cases.append(prog.case({d: x}, fl))
+                        else:
+                            cases.append(prog.case({}, fl, mem=(x, 0)))
+                    prog.add("%s ; j%s" % (name, cc),
+                             [code, "j%s 9f" % cc, "mov %s [path], 1" % q, "jmp save", "9:",
+                              "mov %s [path], 2" % q],
+                             cases, dump=how[0] == "m" or how == "rm", show=[3, 1])
+
+
 def flag_producers(prog, w):
     """(name, code) of flag-setting instructions on d (bl/bx/ebx/rbx) and s
     (cl/cx/ecx/rcx; cl is also the shift count)."""
@@ -1596,6 +1636,7 @@ FAMILIES = {
     "bcd": gen_bcd,
     "control": gen_control,
     "flagflow": gen_flagflow,
+    "fused": gen_fused,
     "addr": gen_addr,
 }
 

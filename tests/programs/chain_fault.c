@@ -2,7 +2,8 @@
  * blocks are chained to each other: a load faulting in the middle of a
  * loop's block, at the first instruction of a loop's block, and at the
  * first instruction of a function entered by a call, and in the second of
- * two instructions an emulator may run as one (an add, then the load). The
+ * two instructions an emulator may run as one (an add, then the load), and
+ * in a compare of memory that an emulator may run with its jump. The
  * SIGSEGV handler
  * must see the faulting instruction's address and the loop counter as they
  * are at the fault, then resumes after the loop. Exit status 56. */
@@ -27,8 +28,9 @@ long walk_mid(int **table, long n);
 long walk_head(int **table, long n);
 long walk_call(int **table, long n);
 long walk_pair(int **table, long n);
+long walk_cmp(int **table, long n);
 extern char fault_mid[], resume_mid[], fault_head[], resume_head[], fault_call[], resume_call[];
-extern char fault_pair[], resume_pair[];
+extern char fault_pair[], resume_pair[], fault_cmp[], resume_cmp[];
 
 #ifdef __x86_64__
 __asm__(".pushsection .text\n"
@@ -99,6 +101,21 @@ __asm__(".pushsection .text\n"
         "resume_pair:\n"
         "  mov %edx, %eax\n"
         "  pop %rbx\n"
+        "  ret\n"
+        "walk_cmp:\n"
+        "  xor %ecx, %ecx\n"
+        "  xor %edx, %edx\n"
+        "5:\n"
+        "  mov (%rdi,%rcx,8), %rax\n"
+        "  add $1, %edx\n"
+        "fault_cmp:\n"
+        "  cmpl $7, (%rax)\n"
+        "  je resume_cmp\n"
+        "  inc %rcx\n"
+        "  cmp %rsi, %rcx\n"
+        "  jne 5b\n"
+        "resume_cmp:\n"
+        "  mov %edx, %eax\n"
         "  ret\n"
         ".popsection\n");
 #else
@@ -195,6 +212,27 @@ __asm__(".pushsection .text\n"
         "  pop %esi\n"
         "  pop %ebx\n"
         "  ret\n"
+        "walk_cmp:\n"
+        "  push %esi\n"
+        "  push %edi\n"
+        "  mov 12(%esp), %edi\n"
+        "  mov 16(%esp), %esi\n"
+        "  xor %ecx, %ecx\n"
+        "  xor %edx, %edx\n"
+        "5:\n"
+        "  mov (%edi,%ecx,4), %eax\n"
+        "  add $1, %edx\n"
+        "fault_cmp:\n"
+        "  cmpl $7, (%eax)\n"
+        "  je resume_cmp\n"
+        "  inc %ecx\n"
+        "  cmp %esi, %ecx\n"
+        "  jne 5b\n"
+        "resume_cmp:\n"
+        "  mov %edx, %eax\n"
+        "  pop %edi\n"
+        "  pop %esi\n"
+        "  ret\n"
         ".popsection\n");
 #endif
 
@@ -262,6 +300,9 @@ int main(void)
         run("pair", walk_pair, fault_pair, resume_pair, -1);
         run("pair", walk_pair, fault_pair, resume_pair, N - 1);
         run("pair", walk_pair, fault_pair, resume_pair, 555);
+        run("cmp", walk_cmp, fault_cmp, resume_cmp, -1);
+        run("cmp", walk_cmp, fault_cmp, resume_cmp, N - 1);
+        run("cmp", walk_cmp, fault_cmp, resume_cmp, 99);
     }
     return 56;
 }

@@ -71,6 +71,9 @@ pub struct Uop {
     cc: u8,
     /// The form's id when it can run in a pair (see `pair`), else `B_NONE`.
     body: u8,
+    /// A compare's immediate when `imm` holds something else (the target
+    /// of a fused compare of memory with an immediate).
+    imm32: u32,
     imm: u64,
     mem: MemRef,
 }
@@ -215,6 +218,7 @@ const EMPTY: Uop = Uop {
     r1: 0,
     cc: 0,
     body: B_NONE,
+    imm32: 0,
     imm: 0,
     mem: MemRef {
         disp: 0,
@@ -1127,18 +1131,32 @@ fn select_fused(prev: &Instruction, jcc: &Instruction, mode: Mode) -> Option<(Op
         return None;
     }
     let (_, mut u) = select(prev, mode)?;
-    if prev.op_count() != 2 || prev.op0_kind() != OpKind::Register {
+    if prev.op_count() != 2 {
         return None;
     }
-    let s = gpr(prev.op0_register())?.1;
+    let mem_first = prev.op0_kind() == OpKind::Memory;
+    let s = match prev.op0_kind() {
+        OpKind::Register => gpr(prev.op0_register())?.1,
+        OpKind::Memory => prev.memory_size().size() as u32,
+        _ => return None,
+    };
     if !matches!(s, 1 | 4 | 8) {
         return None;
     }
     let target = jcc.near_branch_target();
     let form = match prev.op1_kind() {
+        OpKind::Register if mem_first => {
+            u.imm = target;
+            3u8
+        }
+        _ if mem_first => {
+            u.imm32 = u.imm as u32;
+            u.imm = target;
+            4
+        }
         OpKind::Register => {
             u.imm = target;
-            0u8
+            0
         }
         OpKind::Memory => {
             u.imm = target;
@@ -1155,44 +1173,58 @@ fn select_fused(prev: &Instruction, jcc: &Instruction, mode: Mode) -> Option<(Op
             by_cc!(fused_jcc, cc, $s, $k, $f)
         };
     }
+    macro_rules! forms {
+        ($s:literal, $k:literal) => {
+            match form {
+                0 => f!($s, $k, 0),
+                1 => f!($s, $k, 1),
+                2 => f!($s, $k, 2),
+                3 => f!($s, $k, 3),
+                _ => f!($s, $k, 4),
+            }
+        };
+    }
     Some((
-        match (s, kind, form) {
-            (1, 7, 0) => f!(1, 7, 0),
-            (1, 7, 1) => f!(1, 7, 1),
-            (1, 7, _) => f!(1, 7, 2),
-            (1, _, 0) => f!(1, 8, 0),
-            (1, _, 1) => f!(1, 8, 1),
-            (1, _, _) => f!(1, 8, 2),
-            (4, 7, 0) => f!(4, 7, 0),
-            (4, 7, 1) => f!(4, 7, 1),
-            (4, 7, _) => f!(4, 7, 2),
-            (4, _, 0) => f!(4, 8, 0),
-            (4, _, 1) => f!(4, 8, 1),
-            (4, _, _) => f!(4, 8, 2),
-            (_, 7, 0) => f!(8, 7, 0),
-            (_, 7, 1) => f!(8, 7, 1),
-            (_, 7, _) => f!(8, 7, 2),
-            (_, _, 0) => f!(8, 8, 0),
-            (_, _, 1) => f!(8, 8, 1),
-            (_, _, _) => f!(8, 8, 2),
+        match (s, kind) {
+            (1, 7) => forms!(1, 7),
+            (1, _) => forms!(1, 8),
+            (4, 7) => forms!(4, 7),
+            (4, _) => forms!(4, 8),
+            (_, 7) => forms!(8, 7),
+            (_, _) => forms!(8, 8),
         },
         u,
     ))
 }
 
 /// cmp/test (K) of register r0 with r1 (F = 0), an immediate (F = 1) or
-/// memory (F = 2), then a jump on condition CC to the target (in `imm`,
-/// or in `mem.disp` for F = 1). The flags are recorded as the compare
-/// leaves them.
+/// memory (F = 2), or of memory with r1 (F = 3) or an immediate (F = 4,
+/// in `imm32`), then a jump on condition CC to the target (in `imm`, or
+/// in `mem.disp` for F = 1). The flags are recorded as the compare leaves
+/// them.
 fn fused_jcc<const CC: u8, const S: u32, const K: u8, const F: u8>(ex: &mut Exec, op: &Op) {
-    let a = get::<S>(&ex.cpu, op.uop.r0);
+    let a = if F >= 3 {
+        tryf!(ex, op, mem::read(ea::<AM_ANY>(&ex.cpu, &op.uop.mem), S))
+    } else {
+        get::<S>(&ex.cpu, op.uop.r0)
+    };
     let (b, target) = match F {
-        0 => (get::<S>(&ex.cpu, op.uop.r1), op.uop.imm),
+        0 | 3 => (get::<S>(&ex.cpu, op.uop.r1), op.uop.imm),
         1 => (op.uop.imm, op.uop.mem.disp),
-        _ => (
+        2 => (
             tryf!(ex, op, mem::read(ea::<AM_ANY>(&ex.cpu, &op.uop.mem), S)),
             op.uop.imm,
         ),
+        _ => {
+            // Sign-extended to 64 bits as the instruction does; the
+            // narrower immediates were stored at their width.
+            let b = if S == 8 {
+                op.uop.imm32 as i32 as i64 as u64
+            } else {
+                op.uop.imm32 as u64
+            };
+            (b, op.uop.imm)
+        }
     };
     alu::<S, K>(&mut ex.cpu, a, b);
     if ex.cpu.flags.cond(CC) {

@@ -525,6 +525,8 @@ insn_tests!(
     control_64,
     flagflow_32,
     flagflow_64,
+    fused_32,
+    fused_64,
     addr_32,
     addr_64,
 );
