@@ -915,6 +915,54 @@ fn fail(ex: &mut Exec, op: &Op, e: Exit) {
     ex.exit = e;
 }
 
+/// `fail` with a guest memory fault, its parts in registers (an `Exit`
+/// argument lives in memory, and the stack frame for it was set up on
+/// every op's way through, not just on the failing one).
+#[cold]
+#[inline(never)]
+fn fail_fault(ex: &mut Exec, op: &Op, addr: u64, signo_code: u64) {
+    let f = mem::Fault {
+        addr,
+        signo: signo_code as u32 as i32,
+        code: (signo_code >> 32) as u32 as i32,
+    };
+    fail(ex, op, Exit::Fault(f))
+}
+
+/// What a failed step of an op hands to `fail`.
+trait Failure {
+    fn fail(self, ex: &mut Exec, op: &Op);
+}
+
+impl Failure for mem::Fault {
+    #[inline(always)]
+    fn fail(self, ex: &mut Exec, op: &Op) {
+        let signo_code = self.signo as u32 as u64 | (self.code as u32 as u64) << 32;
+        fail_fault(ex, op, self.addr, signo_code)
+    }
+}
+
+impl Failure for mem::StoreFailed {
+    #[inline(always)]
+    fn fail(self, ex: &mut Exec, op: &Op) {
+        fail_store(ex, op)
+    }
+}
+
+/// `fail` with the fault of the store that just failed.
+#[cold]
+#[inline(never)]
+fn fail_store(ex: &mut Exec, op: &Op) {
+    fail(ex, op, Exit::Fault(mem::stored_fault()))
+}
+
+impl Failure for Exit {
+    #[inline(always)]
+    fn fail(self, ex: &mut Exec, op: &Op) {
+        fail(ex, op, self)
+    }
+}
+
 /// Blocks run back to back through links before the interpreter loop
 /// looks at interrupts again.
 pub const CHAIN_BUDGET: u32 = 64;
@@ -1064,7 +1112,7 @@ macro_rules! tryf {
     ($ex:ident, $op:ident, $e:expr) => {
         match $e {
             Ok(v) => v,
-            Err(f) => return fail($ex, $op, f.into()),
+            Err(f) => return $crate::fast::Failure::fail(f, $ex, $op),
         }
     };
 }
@@ -1258,7 +1306,7 @@ fn shift_m<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) {
     if count != 0 {
         let kind = [ShiftKind::Shl, ShiftKind::Shr, ShiftKind::Sar][K as usize];
         let (res, cf, of) = shift_compute(kind, a, count, S);
-        tryf!(ex, op, mem::write(addr, S, res));
+        tryf!(ex, op, mem::store(addr, S, res));
         ex.cpu.flags.set_shift(S, res, cf != 0, of != 0);
     }
     next(ex, op)
@@ -1271,9 +1319,9 @@ fn nop(ex: &mut Exec, op: &Op) {
 /// Pushes an S-byte value; the fast forms push at the mode's stack width,
 /// so S = 4 means 32-bit mode (the stack pointer wraps at 4 GiB).
 #[inline(always)]
-fn push_s<const S: u32>(cpu: &mut CpuState, v: u64) -> Result<(), mem::Fault> {
+fn push_s<const S: u32>(cpu: &mut CpuState, v: u64) -> Result<(), mem::StoreFailed> {
     let sp = cpu.gpr[4].wrapping_sub(S as u64) & mask(S);
-    mem::write(sp, S, v)?;
+    mem::store(sp, S, v)?;
     cpu.gpr[4] = sp;
     Ok(())
 }
@@ -1320,7 +1368,7 @@ macro_rules! tryb {
         match $e {
             Ok(v) => v,
             Err(f) => {
-                fail($ex, $op, f.into());
+                $crate::fast::Failure::fail(f, $ex, $op);
                 return false;
             }
         }
@@ -1366,7 +1414,7 @@ fn mov_rm<const S: u32, const AM: u8>(ex: &mut Exec, op: &Op) {
 #[inline(always)]
 fn mov_mr_b<const S: u32, const AM: u8>(ex: &mut Exec, op: &Op) -> bool {
     let v = get::<S>(&ex.cpu, op.uop.r1);
-    tryb!(ex, op, mem::write(ea::<AM>(&ex.cpu, &op.uop.mem), S, v));
+    tryb!(ex, op, mem::store(ea::<AM>(&ex.cpu, &op.uop.mem), S, v));
     true
 }
 
@@ -1380,7 +1428,7 @@ fn mov_mi<const S: u32, const AM: u8>(ex: &mut Exec, op: &Op) {
     tryf!(
         ex,
         op,
-        mem::write(ea::<AM>(&ex.cpu, &op.uop.mem), S, op.uop.imm)
+        mem::store(ea::<AM>(&ex.cpu, &op.uop.mem), S, op.uop.imm)
     );
     next(ex, op)
 }
@@ -1502,7 +1550,7 @@ fn alu_mem<const S: u32, const K: u8, const AM: u8>(ex: &mut Exec, op: &Op, b: u
     };
     let (res, fop) = alu_compute(kind, a, b, cin, S);
     if kind.writes() {
-        tryf!(ex, op, mem::write(addr, S, res));
+        tryf!(ex, op, mem::store(addr, S, res));
     }
     ex.cpu.flags.set_lazy(fop, S, a, b, res);
     next(ex, op)

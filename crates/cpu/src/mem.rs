@@ -70,10 +70,17 @@ macro_rules! loader {
 }
 
 macro_rules! storer {
-    ($name:ident, $ty:ty, $insn:literal) => {
+    ($name:ident, $raw:ident, $ty:ty, $insn:literal) => {
         /// Stores to guest memory; a host fault becomes `Err(Fault)`.
         #[inline(always)]
         pub fn $name(addr: u64, val: $ty) -> Result<(), Fault> {
+            $raw(addr, val).map_err(|StoreFailed| take_fault())
+        }
+
+        /// Stores to guest memory; on a host fault the fault is in
+        /// `stored_fault` (see `StoreFailed`).
+        #[inline(always)]
+        pub fn $raw(addr: u64, val: $ty) -> Result<(), StoreFailed> {
             // SAFETY: the store is listed in the goto exception table: if the
             // host faults on it, fault.rs records the fault (see `take_fault`)
             // and resumes at the `fail` label with every register as it was.
@@ -90,7 +97,7 @@ macro_rules! storer {
                     a = in(reg) addr,
                     v = in(reg) val as u64,
                     fail = label {
-                        return Err(take_fault());
+                        return Err(StoreFailed);
                     },
                     options(nostack, preserves_flags),
                 );
@@ -99,6 +106,12 @@ macro_rules! storer {
         }
     };
 }
+
+/// A store that faulted; the fault itself is in a thread-local until
+/// `stored_fault` takes it. (Reading it at the failure label made LLVM keep
+/// registers across every store, which cost a stack frame in ops that store.)
+#[derive(Clone, Copy, Debug)]
+pub struct StoreFailed;
 
 thread_local! {
     /// The last fault on a store of the goto table (signal, address, si_code).
@@ -112,7 +125,7 @@ pub(crate) fn record_fault(signo: i32, addr: u64, code: i32) {
 }
 
 /// The fault that sent a store to its `fail` label.
-#[cold]
+#[inline(always)]
 fn take_fault() -> Fault {
     let (signo, addr, code) = STORE_FAULT.with(|f| f.get());
     Fault { addr, signo, code }
@@ -122,10 +135,17 @@ loader!(read_u8, u8, "movzx {v:e}, byte ptr [{a}]");
 loader!(read_u16, u16, "movzx {v:e}, word ptr [{a}]");
 loader!(read_u32, u32, "mov {v:e}, dword ptr [{a}]");
 loader!(read_u64, u64, "mov {v}, qword ptr [{a}]");
-storer!(write_u8, u8, "mov byte ptr [{a}], {v:l}");
-storer!(write_u16, u16, "mov word ptr [{a}], {v:x}");
-storer!(write_u32, u32, "mov dword ptr [{a}], {v:e}");
-storer!(write_u64, u64, "mov qword ptr [{a}], {v}");
+storer!(write_u8, store_u8, u8, "mov byte ptr [{a}], {v:l}");
+storer!(write_u16, store_u16, u16, "mov word ptr [{a}], {v:x}");
+storer!(write_u32, store_u32, u32, "mov dword ptr [{a}], {v:e}");
+storer!(write_u64, store_u64, u64, "mov qword ptr [{a}], {v}");
+
+/// The fault of the store that last returned `StoreFailed` on this thread.
+#[cold]
+#[inline(never)]
+pub fn stored_fault() -> Fault {
+    take_fault()
+}
 
 macro_rules! cas {
     ($name:ident, $insn:literal, $areg:literal) => {
@@ -224,6 +244,18 @@ pub fn write(addr: u64, size: u32, val: u64) -> Result<(), Fault> {
         2 => write_u16(addr, val as u16),
         4 => write_u32(addr, val as u32),
         _ => write_u64(addr, val),
+    }
+}
+
+/// `write` for the interpreter's ops: the fault, if any, is taken with
+/// `stored_fault` on the failure path.
+#[inline]
+pub fn store(addr: u64, size: u32, val: u64) -> Result<(), StoreFailed> {
+    match size {
+        1 => store_u8(addr, val as u8),
+        2 => store_u16(addr, val as u16),
+        4 => store_u32(addr, val as u32),
+        _ => store_u64(addr, val),
     }
 }
 

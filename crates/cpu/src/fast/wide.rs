@@ -5,8 +5,7 @@
 //! `ops::shift`, the same lane rules as `ops::simd`).
 
 use super::{
-    ea, fail, get, gpr, memref, next, set, shift_count, shift_count_operand, OpFn, Uop, AM_ANY,
-    EMPTY,
+    ea, get, gpr, memref, next, set, shift_count, shift_count_operand, OpFn, Uop, AM_ANY, EMPTY,
 };
 use crate::interp::{Exec, Exit};
 use crate::mem;
@@ -343,7 +342,7 @@ fn xload_half<const HIGH: bool>(ex: &mut Exec, op: &Op) {
 fn xstore_part<const S: u32, const HIGH: bool>(ex: &mut Exec, op: &Op) {
     let x = ex.cpu.xmm[op.uop.r1 as usize & 15];
     let v = if HIGH { (x >> 64) as u64 } else { x as u64 };
-    tryf!(ex, op, mem::write(ea::<AM_ANY>(&ex.cpu, &op.uop.mem), S, v));
+    tryf!(ex, op, mem::store(ea::<AM_ANY>(&ex.cpu, &op.uop.mem), S, v));
     next(ex, op)
 }
 
