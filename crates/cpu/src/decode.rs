@@ -244,6 +244,7 @@ fn pc_thunk(addr: u64) -> Option<usize> {
         || mov.memory_displacement64() != 0
         || mov.segment_prefix() != Register::None
         || mov.next_ip() != addr + 3
+        || mov.op0_register() == Register::ESP
     {
         return None;
     }

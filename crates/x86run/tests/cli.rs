@@ -330,3 +330,68 @@ bad_elf_tests! {
         let p = first_load(b, l); put_word(b, l, p + l.p_vaddr, 0xffff_f000); put_word(b, l, p + l.p_memsz, 0x0010_0000);
     });
 }
+
+/// Execs argv[1..] under a seccomp filter that traps every i386 system call
+/// (SIGSYS), as sandboxes that allow only the native ABI do.
+const TRAP_I386_C: &str = r#"
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+    struct sock_filter f[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_I386, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog p = { 4, f };
+    if (argc < 2 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+        prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &p)) {
+        perror("seccomp");
+        return 100;
+    }
+    execv(argv[1], argv + 1);
+    perror("execv");
+    return 101;
+}
+"#;
+
+/// Where the host forbids i386 system calls with seccomp, probing the
+/// kernel's compat entry must not kill x86run: it picks the user-space
+/// translation and runs the program.
+#[test]
+fn compat_probe_under_a_seccomp_filter() {
+    let d = work_dir("seccomp_probe");
+    let hello = hello_elf(&d, 32);
+    let src = d.join("trap_i386.c");
+    std::fs::write(&src, TRAP_I386_C).unwrap();
+    let wrapper = d.join("trap_i386");
+    let res = Command::new(std::env::var("CC").unwrap_or_else(|_| "gcc".into()))
+        .args(["-O2", "-o"])
+        .arg(&wrapper)
+        .arg(&src)
+        .output()
+        .expect("cannot run gcc");
+    assert!(
+        res.status.success(),
+        "gcc failed:\n{}",
+        show(&res.stderr, 3000)
+    );
+    let out = Command::new(&wrapper)
+        .arg(x86run())
+        .arg(&hello)
+        .stdin(Stdio::null())
+        .output()
+        .expect("cannot start the seccomp wrapper");
+    assert_eq!(
+        (out.status.code(), out.stdout.as_slice()),
+        (Some(0), &b"hello, world\n"[..]),
+        "x86run under a filter trapping i386 system calls:\n{:?}\nstderr:\n{}",
+        out.status,
+        show(&out.stderr, 3000)
+    );
+}
