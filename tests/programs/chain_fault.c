@@ -287,22 +287,26 @@ int main(void)
     sa.sa_sigaction = on_segv;
     sa.sa_flags = SA_SIGINFO | SA_NODEFER;
     sigaction(SIGSEGV, &sa, NULL);
+    /* Each walk without a bad pointer, with one at the end and with one
+     * in the middle. */
+    static const struct {
+        const char *name;
+        long (*walk)(int **, long);
+        char *fault_at, *resume_at;
+        long mid;
+    } walks[] = {
+        {"mid", walk_mid, fault_mid, resume_mid, 1234},
+        {"head", walk_head, fault_head, resume_head, 777},
+        {"call", walk_call, fault_call, resume_call, 2020},
+        {"pair", walk_pair, fault_pair, resume_pair, 555},
+        {"cmp", walk_cmp, fault_cmp, resume_cmp, 99},
+    };
     for (int round = 0; round < 2; round++) {
-        run("mid", walk_mid, fault_mid, resume_mid, -1);
-        run("mid", walk_mid, fault_mid, resume_mid, N - 1);
-        run("mid", walk_mid, fault_mid, resume_mid, 1234);
-        run("head", walk_head, fault_head, resume_head, -1);
-        run("head", walk_head, fault_head, resume_head, N - 1);
-        run("head", walk_head, fault_head, resume_head, 777);
-        run("call", walk_call, fault_call, resume_call, -1);
-        run("call", walk_call, fault_call, resume_call, N - 1);
-        run("call", walk_call, fault_call, resume_call, 2020);
-        run("pair", walk_pair, fault_pair, resume_pair, -1);
-        run("pair", walk_pair, fault_pair, resume_pair, N - 1);
-        run("pair", walk_pair, fault_pair, resume_pair, 555);
-        run("cmp", walk_cmp, fault_cmp, resume_cmp, -1);
-        run("cmp", walk_cmp, fault_cmp, resume_cmp, N - 1);
-        run("cmp", walk_cmp, fault_cmp, resume_cmp, 99);
+        for (unsigned w = 0; w < sizeof walks / sizeof walks[0]; w++) {
+            long bad[3] = {-1, N - 1, walks[w].mid};
+            for (int b = 0; b < 3; b++)
+                run(walks[w].name, walks[w].walk, walks[w].fault_at, walks[w].resume_at, bad[b]);
+        }
     }
     return 56;
 }

@@ -120,11 +120,9 @@ impl BlockCache {
             None => {
                 let (b, inlined) = decode_block(addr, bitness)?;
                 let b = Box::new(b);
-                crate::code::note_decoded(addr, b.end);
-                self.note_pages(addr, b.end);
+                self.note_code(addr, b.end);
                 if let Some((s, e)) = inlined {
-                    crate::code::note_decoded(s, e);
-                    self.note_pages(s, e);
+                    self.note_code(s, e);
                     self.inlined.insert(addr, (s, e));
                 }
                 let p: *const Block = &*b;
@@ -137,7 +135,10 @@ impl BlockCache {
         Ok(unsafe { &*b })
     }
 
-    fn note_pages(&mut self, start: u64, end: u64) {
+    /// Records that blocks were decoded from [start, end): for the guest's
+    /// stores (`code::note_decoded`) and for `invalidate`.
+    fn note_code(&mut self, start: u64, end: u64) {
+        crate::code::note_decoded(start, end);
         let mut page = start & !(PAGE - 1);
         while page < end {
             self.pages.insert(page);

@@ -1572,7 +1572,7 @@ fn incdec_r<const S: u32, const INC: bool>(ex: &mut Exec, op: &Op) {
     } else {
         a.wrapping_sub(1)
     } & mask(S);
-    ex.cpu.flags.set_incdec(INC, S, a, r);
+    ex.cpu.flags.set_incdec(INC, S, r);
     set::<S>(&mut ex.cpu, op.uop.r0, r);
     next(ex, op)
 }

@@ -126,9 +126,10 @@ impl Flags {
 
     /// Records an increment/decrement, which keeps CF.
     #[inline(always)]
-    pub fn set_incdec(&mut self, inc: bool, size: u32, a: u64, res: u64) {
+    pub fn set_incdec(&mut self, inc: bool, size: u32, res: u64) {
         let cf = self.cf();
-        self.set_lazy(if inc { FlagOp::Inc } else { FlagOp::Dec }, size, a, 1, res);
+        // Inc and Dec flags come from the result alone (see `arith`).
+        self.set_lazy(if inc { FlagOp::Inc } else { FlagOp::Dec }, size, 0, 0, res);
         self.cf_in = cf;
     }
 

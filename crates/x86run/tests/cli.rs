@@ -71,13 +71,7 @@ fn expect_rejected_because(program: &Path, status: i32, reasons: &[&str]) {
 fn hello_elf(dir: &Path, bits: u32) -> PathBuf {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/programs/hello.c");
     let out = dir.join(format!("hello{bits}"));
-    let res = Command::new(std::env::var("CC").unwrap_or_else(|_| "gcc".into()))
-        .arg(format!("-m{bits}"))
-        .args(["-static", "-O2", "-o"])
-        .arg(&out)
-        .arg(&src)
-        .output()
-        .expect("cannot run gcc");
+    let res = gcc(&[&format!("-m{bits}"), "-static"], &src, &out);
     assert!(
         res.status.success(),
         "gcc -m{bits} -static failed{}:\n{}",
@@ -98,6 +92,17 @@ fn hello_elf(dir: &Path, bits: u32) -> PathBuf {
         show(&ok.stderr, 3000)
     );
     out
+}
+
+/// Runs `$CC` (default gcc) with `flags` -O2 on `src`, writing `out`.
+fn gcc(flags: &[&str], src: &Path, out: &Path) -> Output {
+    Command::new(std::env::var("CC").unwrap_or_else(|_| "gcc".into()))
+        .args(flags)
+        .args(["-O2", "-o"])
+        .arg(out)
+        .arg(src)
+        .output()
+        .expect("cannot run gcc")
 }
 
 /// Copy `elf` to `dir/name` with `patch` applied to its bytes.
@@ -370,12 +375,7 @@ fn compat_probe_under_a_seccomp_filter() {
     let src = d.join("trap_i386.c");
     std::fs::write(&src, TRAP_I386_C).unwrap();
     let wrapper = d.join("trap_i386");
-    let res = Command::new(std::env::var("CC").unwrap_or_else(|_| "gcc".into()))
-        .args(["-O2", "-o"])
-        .arg(&wrapper)
-        .arg(&src)
-        .output()
-        .expect("cannot run gcc");
+    let res = gcc(&[], &src, &wrapper);
     assert!(
         res.status.success(),
         "gcc failed:\n{}",

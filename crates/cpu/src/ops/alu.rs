@@ -81,15 +81,13 @@ impl Exec {
         match i.mnemonic() {
             Mnemonic::Inc => {
                 let a = self.rmw(i, size, |a| a.wrapping_add(1) & m)? & m;
-                self.cpu
-                    .flags
-                    .set_incdec(true, size, a, a.wrapping_add(1) & m);
+                self.cpu.flags.set_incdec(true, size, a.wrapping_add(1) & m);
             }
             Mnemonic::Dec => {
                 let a = self.rmw(i, size, |a| a.wrapping_sub(1) & m)? & m;
                 self.cpu
                     .flags
-                    .set_incdec(false, size, a, a.wrapping_sub(1) & m);
+                    .set_incdec(false, size, a.wrapping_sub(1) & m);
             }
             Mnemonic::Neg => {
                 let b = self.rmw(i, size, |a| a.wrapping_neg() & m)? & m;
