@@ -1024,10 +1024,15 @@ fn predicted_return(ex: &mut Exec, target: u64) -> *const Op {
         return std::ptr::null();
     };
     let (addr, call) = rs.entries[rs.top];
-    if addr != target || call.is_null() {
+    if addr != target {
         return std::ptr::null();
     }
+    // Popped even for an indirect call (no op to follow), so that the
+    // stack stays in step with the guest's.
     rs.top = (rs.top + RET_SLOTS - 1) % RET_SLOTS;
+    if call.is_null() {
+        return std::ptr::null();
+    }
     // SAFETY: entries name ops of live blocks (cleared before any block is
     // dropped).
     let call = unsafe { &*call };
