@@ -56,7 +56,7 @@ type AddrMap<V> = HashMap<u64, V, std::hash::BuildHasherDefault<AddrHasher>>;
 pub struct BlockCache {
     blocks: AddrMap<Box<Block>>,
     /// (start address, block) of recently used blocks; null when empty.
-    fast: Vec<(u64, *const Block)>,
+    fast: Vec<Recent>,
     /// Return prediction for the interpreter (names ops of the blocks).
     rets: Box<crate::fast::RetStack>,
     /// Code outside a block that its ops stand for (a get-pc thunk, see
@@ -71,7 +71,7 @@ impl Default for BlockCache {
     fn default() -> Self {
         BlockCache {
             blocks: AddrMap::default(),
-            fast: vec![(0, std::ptr::null()); FAST_SLOTS],
+            fast: vec![Recent::NONE; FAST_SLOTS],
             rets: Box::default(),
             inlined: AddrMap::default(),
             pages: Default::default(),
@@ -85,11 +85,28 @@ pub fn fast_slot(addr: u64) -> usize {
     (addr as usize ^ (addr >> 12) as usize) & (FAST_SLOTS - 1)
 }
 
+/// An entry of the table of recent blocks: the block at `addr` and its
+/// first op (null when empty).
+#[derive(Clone, Copy)]
+pub struct Recent {
+    pub addr: u64,
+    pub block: *const Block,
+    pub first: *const crate::fast::Op,
+}
+
+impl Recent {
+    const NONE: Recent = Recent {
+        addr: 0,
+        block: std::ptr::null(),
+        first: std::ptr::null(),
+    };
+}
+
 impl BlockCache {
-    /// The direct-mapped table of recent blocks, `(start, block)` by
+    /// The direct-mapped table of recent blocks (see `Recent`), by
     /// `fast_slot`, for the interpreter's indirect branches. It never moves,
     /// and an entry is cleared before its block is dropped.
-    pub fn fast_table(&self) -> *const (u64, *const Block) {
+    pub fn fast_table(&self) -> *const Recent {
         self.fast.as_ptr()
     }
 
@@ -104,7 +121,9 @@ impl BlockCache {
     #[inline]
     pub fn get(&mut self, addr: u64, bitness: u32) -> Result<&Block, DecodeError> {
         let slot = fast_slot(addr);
-        let (a, b) = self.fast[slot];
+        let Recent {
+            addr: a, block: b, ..
+        } = self.fast[slot];
         if a == addr && !b.is_null() {
             // SAFETY: fast entries point at boxed blocks in `blocks`; they
             // are cleared before those are dropped.
@@ -130,7 +149,12 @@ impl BlockCache {
                 p
             }
         };
-        self.fast[slot] = (addr, b);
+        self.fast[slot] = Recent {
+            addr,
+            block: b,
+            // SAFETY: `b` is a boxed block of `blocks`.
+            first: unsafe { (*b).insns.as_ptr() },
+        };
         // SAFETY: as in `get`.
         Ok(unsafe { &*b })
     }
@@ -182,8 +206,8 @@ impl BlockCache {
             return;
         }
         for e in self.fast.iter_mut() {
-            if !e.1.is_null() && !self.blocks.contains_key(&e.0) {
-                *e = (0, std::ptr::null());
+            if !e.block.is_null() && !self.blocks.contains_key(&e.addr) {
+                *e = Recent::NONE;
             }
         }
         self.rets.clear();
@@ -194,9 +218,7 @@ impl BlockCache {
 
     /// Forgets everything.
     pub fn clear(&mut self) {
-        self.fast
-            .iter_mut()
-            .for_each(|e| *e = (0, std::ptr::null()));
+        self.fast.fill(Recent::NONE);
         self.blocks.clear();
         self.rets.clear();
         self.inlined.clear();

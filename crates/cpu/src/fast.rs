@@ -980,20 +980,36 @@ fn goto(ex: &mut Exec, op: &Op, slot: usize, target: u64) {
 const RET_SLOTS: usize = 64;
 
 /// Return prediction: the return addresses of the calls made last, each
-/// with its (direct) call op, whose link slot 1 caches the first op of the
-/// block at the return address. A `ret` to the address on top continues
-/// there directly. Entries are only hints (checked against the address
-/// popped); the block cache clears them whenever it drops a block.
+/// with the first op of the block there when the call knew it, else with
+/// the (direct) call op, whose link slot 1 caches that op once a return
+/// found it. A `ret` to the address on top continues there directly.
+/// Entries are only hints (checked against the address popped); the block
+/// cache clears them whenever it drops a block.
 pub struct RetStack {
     top: usize,
-    entries: [(u64, *const Op); RET_SLOTS],
+    entries: [RetEntry; RET_SLOTS],
 }
+
+/// A return address with the block there (`first`) or the call that links
+/// it (`call`); both null for an indirect call.
+#[derive(Clone, Copy)]
+struct RetEntry {
+    addr: u64,
+    first: *const Op,
+    call: *const Op,
+}
+
+const NO_RET: RetEntry = RetEntry {
+    addr: 0,
+    first: std::ptr::null(),
+    call: std::ptr::null(),
+};
 
 impl Default for RetStack {
     fn default() -> Self {
         RetStack {
             top: 0,
-            entries: [(0, std::ptr::null()); RET_SLOTS],
+            entries: [NO_RET; RET_SLOTS],
         }
     }
 }
@@ -1001,17 +1017,27 @@ impl Default for RetStack {
 impl RetStack {
     /// Forgets every entry.
     pub fn clear(&mut self) {
-        self.entries.fill((0, std::ptr::null()));
+        self.entries.fill(NO_RET);
     }
 }
 
 /// Records a call (`op` is null for an indirect one) returning to `addr`.
 #[inline(always)]
 fn note_call(ex: &mut Exec, op: *const Op, addr: u64) {
-    // SAFETY: `rets` is the cache's stack, or null.
+    // SAFETY: `rets` is the cache's stack, or null; a non-null `op` is the
+    // running call op.
     if let Some(rs) = unsafe { ex.rets.as_mut() } {
+        let first = if op.is_null() {
+            std::ptr::null()
+        } else {
+            unsafe { &*op }.links[1].get()
+        };
         rs.top = (rs.top + 1) % RET_SLOTS;
-        rs.entries[rs.top] = (addr, op);
+        rs.entries[rs.top] = RetEntry {
+            addr,
+            first,
+            call: op,
+        };
     }
 }
 
@@ -1023,19 +1049,22 @@ fn predicted_return(ex: &mut Exec, target: u64) -> *const Op {
     let Some(rs) = (unsafe { ex.rets.as_mut() }) else {
         return std::ptr::null();
     };
-    let (addr, call) = rs.entries[rs.top];
-    if addr != target {
+    let e = rs.entries[rs.top % RET_SLOTS];
+    if e.addr != target {
         return std::ptr::null();
     }
     // Popped even for an indirect call (no op to follow), so that the
     // stack stays in step with the guest's.
     rs.top = (rs.top + RET_SLOTS - 1) % RET_SLOTS;
-    if call.is_null() {
+    if !e.first.is_null() {
+        return e.first;
+    }
+    if e.call.is_null() {
         return std::ptr::null();
     }
     // SAFETY: entries name ops of live blocks (cleared before any block is
     // dropped).
-    let call = unsafe { &*call };
+    let call = unsafe { &*e.call };
     let l = call.links[1].get();
     if !l.is_null() {
         return l;
@@ -1083,12 +1112,11 @@ fn recent_first(ex: &Exec, target: u64) -> *const Op {
     }
     // SAFETY: `recent` points at the cache's table (FAST_SLOTS entries,
     // never moved); a non-null entry's block is alive.
-    let (a, b) = unsafe { *ex.recent.add(crate::decode::fast_slot(target)) };
-    if a != target || b.is_null() {
+    let e = unsafe { &*ex.recent.add(crate::decode::fast_slot(target)) };
+    if e.addr != target {
         return std::ptr::null();
     }
-    // SAFETY: as above.
-    unsafe { (*b).insns.as_ptr() }
+    e.first
 }
 
 /// Runs the block at `target` from its first op `l` (null when not known
@@ -1099,8 +1127,6 @@ fn enter(ex: &mut Exec, op: &Op, slot: u8, target: u64, l: *const Op) {
     // flag is polled before each block, chained or not.
     if !l.is_null() && ex.budget != 0 && !ex.interrupted() {
         ex.budget -= 1;
-        ex.base = l;
-        ex.start = target;
         // SAFETY: links point at the first op of a block owned by the
         // cache; they are reset before any block is dropped. (`ex.next` is
         // set by whatever op ends the chain.)
@@ -1148,19 +1174,29 @@ pub(crate) fn terminator(ex: &mut Exec, op: &Op) {
 /// instruction's successor while it runs (branches and `syscall` read or
 /// change it).
 fn run_generic(ex: &mut Exec, op: &Op) {
-    ex.next = op.next;
-    if let Err(e) = (op.slow.generic)(ex, &op.slow.insn) {
-        return fail(ex, op, e);
+    if generic_ok(ex, op) {
+        next(ex, op)
     }
-    next(ex, op)
 }
 
 /// The generic handler of an instruction that ends its block (a branch,
 /// a system call, ...): the guest continues at `ex.next`.
 fn run_generic_end(ex: &mut Exec, op: &Op) {
+    generic_ok(ex, op);
+}
+
+/// Runs `op`'s generic handler; false when it failed. Its result stays in
+/// this frame, so that `run_generic` reaches the next op by a jump, not a
+/// call that would grow the host stack with every generic op of a chain.
+#[inline(never)]
+fn generic_ok(ex: &mut Exec, op: &Op) -> bool {
     ex.next = op.next;
-    if let Err(e) = (op.slow.generic)(ex, &op.slow.insn) {
-        fail(ex, op, e);
+    match (op.slow.generic)(ex, &op.slow.insn) {
+        Ok(()) => true,
+        Err(e) => {
+            fail(ex, op, e);
+            false
+        }
     }
 }
 

@@ -18,6 +18,7 @@ pub const ARITH: u32 = CF | PF | AF | ZF | SF | OF;
 
 /// Which operation produced the pending flags.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
 pub enum FlagOp {
     /// Flags are materialised in `Flags::bits`.
     None,
@@ -40,13 +41,18 @@ pub enum FlagOp {
 /// EFLAGS with lazily evaluated arithmetic flags.
 #[derive(Clone, Copy, Debug)]
 pub struct Flags {
-    /// Materialised flags (all of them when `op == None`, otherwise the
-    /// non-arithmetic ones: the arithmetic bits are stale and ignored).
+    /// Materialised flags (all of them when the operation is None,
+    /// otherwise the non-arithmetic ones: the arithmetic bits are stale and
+    /// ignored).
     pub bits: u32,
-    pub op: FlagOp,
-    /// Operand width in bytes.
-    pub size: u8,
-    pub cf_in: bool,
+    /// The pending operation (a `FlagOp`), its operand width in bytes and
+    /// the CF it keeps (Inc, Dec), packed as `op | size << 8 | cf_in << 16`.
+    /// One field, always stored whole: a read right after a write then
+    /// takes the stored value from the store buffer. Separate byte fields
+    /// were written by a 2-byte store and read by a widened 4-byte load,
+    /// which the CPU cannot forward (a stall of a dozen cycles or more on
+    /// each flag read after a flag write).
+    kind: u32,
     /// First operand (Add, Sub; Shift: its CF and OF); stale otherwise.
     pub a: u64,
     /// Second operand (Add, Sub); stale otherwise.
@@ -58,9 +64,7 @@ impl Default for Flags {
     fn default() -> Self {
         Flags {
             bits: 0x202,
-            op: FlagOp::None,
-            size: 4,
-            cf_in: false,
+            kind: Flags::pack(FlagOp::None, 4, false),
             a: 0,
             b: 0,
             res: 0,
@@ -100,6 +104,37 @@ pub fn szp(res: u64, size: u32) -> u32 {
 }
 
 impl Flags {
+    #[inline(always)]
+    const fn pack(op: FlagOp, size: u32, cf_in: bool) -> u32 {
+        op as u32 | size << 8 | (cf_in as u32) << 16
+    }
+
+    /// The pending operation.
+    #[inline(always)]
+    pub fn op(&self) -> FlagOp {
+        match self.kind as u8 {
+            1 => FlagOp::Add,
+            2 => FlagOp::Sub,
+            3 => FlagOp::Logic,
+            4 => FlagOp::Inc,
+            5 => FlagOp::Dec,
+            6 => FlagOp::Shift,
+            _ => FlagOp::None,
+        }
+    }
+
+    /// Operand width in bytes of the pending operation.
+    #[inline(always)]
+    pub fn size(&self) -> u32 {
+        (self.kind >> 8) & 0xff
+    }
+
+    /// The CF that Inc and Dec keep.
+    #[inline(always)]
+    fn cf_in(&self) -> bool {
+        self.kind & 1 << 16 != 0
+    }
+
     /// Records a flag-setting operation.
     #[inline(always)]
     pub fn set_lazy(&mut self, op: FlagOp, size: u32, a: u64, b: u64, res: u64) {
@@ -107,8 +142,7 @@ impl Flags {
         // and the operands only by the operations below (with `op` known
         // at compile time in the fast forms, the other stores go away).
         let m = mask(size);
-        self.op = op;
-        self.size = size as u8;
+        self.kind = Flags::pack(op, size, false);
         if matches!(op, FlagOp::Add | FlagOp::Sub | FlagOp::Shift) {
             self.a = a & m;
         }
@@ -129,19 +163,20 @@ impl Flags {
     pub fn set_incdec(&mut self, inc: bool, size: u32, res: u64) {
         let cf = self.cf();
         // Inc and Dec flags come from the result alone (see `arith`).
-        self.set_lazy(if inc { FlagOp::Inc } else { FlagOp::Dec }, size, 0, 0, res);
-        self.cf_in = cf;
+        let op = if inc { FlagOp::Inc } else { FlagOp::Dec };
+        self.set_lazy(op, size, 0, 0, res);
+        self.kind = Flags::pack(op, size, cf);
     }
 
     /// Arithmetic flags of the pending operation.
     #[inline]
     fn arith(&self) -> u32 {
-        let size = self.size as u32;
+        let size = self.size();
         let m = mask(size);
         let sb = sign_bit(size);
         let (a, b, r) = (self.a & m, self.b & m, self.res & m);
         let mut f = szp(r, size);
-        match self.op {
+        match self.op() {
             FlagOp::None => return self.bits & ARITH,
             FlagOp::Add => {
                 if ((a & b) | ((a | b) & !r)) & sb != 0 {
@@ -172,7 +207,7 @@ impl Flags {
                 if r & 0xf == 0 {
                     f |= AF;
                 }
-                if self.cf_in {
+                if self.cf_in() {
                     f |= CF;
                 }
             }
@@ -183,7 +218,7 @@ impl Flags {
                 if r & 0xf == 0xf {
                     f |= AF;
                 }
-                if self.cf_in {
+                if self.cf_in() {
                     f |= CF;
                 }
             }
@@ -194,7 +229,7 @@ impl Flags {
     /// The full EFLAGS value.
     #[inline]
     pub fn get(&self) -> u32 {
-        if self.op == FlagOp::None {
+        if self.op() == FlagOp::None {
             self.bits
         } else {
             (self.bits & !ARITH) | self.arith()
@@ -204,7 +239,7 @@ impl Flags {
     /// Replaces all flags (bit 1 always reads as 1).
     #[inline]
     pub fn set(&mut self, v: u32) {
-        self.op = FlagOp::None;
+        self.kind = Flags::pack(FlagOp::None, 4, false);
         self.bits = v | 2;
     }
 
@@ -218,18 +253,18 @@ impl Flags {
     /// Carry flag, with a fast path for the common pending operations.
     #[inline(always)]
     pub fn cf(&self) -> bool {
-        match self.op {
+        match self.op() {
             FlagOp::None => self.bits & CF != 0,
             FlagOp::Logic => false,
-            FlagOp::Inc | FlagOp::Dec => self.cf_in,
+            FlagOp::Inc | FlagOp::Dec => self.cf_in(),
             FlagOp::Shift => self.a & 1 != 0,
             FlagOp::Add => {
                 let (a, b, r) = (self.a, self.b, self.res);
-                ((a & b) | ((a | b) & !r)) & sign_bit(self.size as u32) != 0
+                ((a & b) | ((a | b) & !r)) & sign_bit(self.size()) != 0
             }
             FlagOp::Sub => {
                 let (a, b, r) = (self.a, self.b, self.res);
-                ((!a & b) | ((!a | b) & r)) & sign_bit(self.size as u32) != 0
+                ((!a & b) | ((!a | b) & r)) & sign_bit(self.size()) != 0
             }
         }
     }
@@ -237,7 +272,7 @@ impl Flags {
     /// Zero flag.
     #[inline(always)]
     pub fn zf(&self) -> bool {
-        match self.op {
+        match self.op() {
             FlagOp::None => self.bits & ZF != 0,
             _ => self.res == 0,
         }
@@ -252,18 +287,18 @@ impl Flags {
     /// Sign flag.
     #[inline(always)]
     pub fn sf(&self) -> bool {
-        match self.op {
+        match self.op() {
             FlagOp::None => self.bits & SF != 0,
-            _ => self.res & sign_bit(self.size as u32) != 0,
+            _ => self.res & sign_bit(self.size()) != 0,
         }
     }
 
     /// Overflow flag.
     #[inline(always)]
     pub fn of(&self) -> bool {
-        let sb = sign_bit(self.size as u32);
+        let sb = sign_bit(self.size());
         let (a, b, r) = (self.a, self.b, self.res);
-        match self.op {
+        match self.op() {
             FlagOp::None => self.bits & OF != 0,
             FlagOp::Add => (a ^ r) & (b ^ r) & sb != 0,
             FlagOp::Sub => (a ^ b) & (a ^ r) & sb != 0,

@@ -103,13 +103,12 @@ impl Interpreter {
             // The block's ops run threaded (each calls the next, see
             // `fast::next`), and linked blocks follow directly.
             let ex = Exec::new(&mut *cpu, block.end);
-            ex.base = first;
             ex.budget = crate::fast::CHAIN_BUDGET;
             ex.recent = recent;
             ex.interrupt = &*self.interrupt;
             ex.rets = rets;
             (first.run)(ex, first);
-            let (next, base, start, cur) = (ex.next, ex.base, ex.start, ex.cur);
+            let (next, cur) = (ex.next, ex.cur);
             let r = if cur.is_null() { Ok(()) } else { Err(ex.exit) };
             if !ex.link_from.is_null() {
                 link = Some((ex.link_from, ex.link_slot as usize));
@@ -117,17 +116,10 @@ impl Interpreter {
             match r {
                 Ok(()) => cpu.rip = next,
                 Err(e) => {
-                    // The failing op recorded itself; its address is where
-                    // the previous op of its block ends.
-                    let idx = (cur as usize).wrapping_sub(base as usize)
-                        / std::mem::size_of::<crate::fast::Op>();
-                    debug_assert!(idx <= crate::decode::MAX_BLOCK, "failing op not recorded");
-                    let at = if idx == 0 {
-                        start
-                    } else {
-                        // SAFETY: `cur` is op `idx` of the block at `base`.
-                        unsafe { &*base.add(idx - 1) }.next
-                    };
+                    // The failing op recorded itself, and it keeps its
+                    // instruction (a fused compare-jump: the compare's).
+                    // SAFETY: `cur` is an op of a block the cache holds.
+                    let at = unsafe { &*cur }.slow.insn.ip();
                     match e {
                         Exit::Syscall(_) | Exit::Breakpoint | Exit::Interrupted => {
                             cpu.rip = next;
@@ -174,6 +166,9 @@ impl Interpreter {
     }
 }
 
+/// The interrupt flag of runs outside `Interpreter::run`.
+static NEVER_INTERRUPTED: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
 /// The interpreter's state while guest code runs: the address of the next
 /// instruction (which branches overwrite) and how a block run ended. It
 /// lives in `CpuState::run`, so that ops reach it and the guest registers
@@ -183,10 +178,6 @@ pub struct Run {
     pub next: u64,
     /// The op that failed, set on the error path of a block's run.
     pub cur: *const crate::fast::Op,
-    /// First op and guest address of the block running now (blocks chain
-    /// into each other, see `fast::goto`).
-    pub base: *const crate::fast::Op,
-    pub start: u64,
     /// Chained block entries left before returning to the loop.
     pub budget: u32,
     /// The branch op (and its link slot) whose target is not linked yet.
@@ -195,11 +186,11 @@ pub struct Run {
     /// Why the op at `cur` failed.
     pub exit: Exit,
     /// The interpreter's interrupt flag (see `Interpreter::interrupt`), or
-    /// null.
+    /// a flag that is never set.
     pub interrupt: *const std::sync::atomic::AtomicU32,
     /// The block cache's table of recent blocks (see
     /// `BlockCache::fast_table`), or null.
-    pub recent: *const (u64, *const crate::decode::Block),
+    pub recent: *const crate::decode::Recent,
     /// The block cache's return-prediction stack, or null.
     pub rets: *mut crate::fast::RetStack,
 }
@@ -214,13 +205,11 @@ impl Default for Run {
         Run {
             next: 0,
             cur: std::ptr::null(),
-            base: std::ptr::null(),
-            start: 0,
             budget: 0,
             link_from: std::ptr::null(),
             link_slot: 0,
             exit: Exit::Interrupted,
-            interrupt: std::ptr::null(),
+            interrupt: &NEVER_INTERRUPTED,
             recent: std::ptr::null(),
             rets: std::ptr::null_mut(),
         }
@@ -254,10 +243,9 @@ impl Exec {
     /// Whether the interpreter's interrupt flag is set.
     #[inline(always)]
     pub fn interrupted(&self) -> bool {
-        // SAFETY: `interrupt` is null or points at the interpreter's flag,
-        // which outlives the run.
-        unsafe { self.interrupt.as_ref() }
-            .is_some_and(|f| f.load(std::sync::atomic::Ordering::Relaxed) != 0)
+        // SAFETY: `interrupt` points at the interpreter's flag, which
+        // outlives the run, or at NEVER_INTERRUPTED.
+        unsafe { &*self.interrupt }.load(std::sync::atomic::Ordering::Relaxed) != 0
     }
 
     /// A context for running instructions at `cpu.rip` (the next one at
@@ -265,7 +253,6 @@ impl Exec {
     pub fn new(cpu: &mut CpuState, next: u64) -> &mut Exec {
         cpu.run = Run {
             next,
-            start: cpu.rip,
             ..Run::default()
         };
         // SAFETY: Exec is a repr(transparent) wrapper of CpuState.
