@@ -934,6 +934,9 @@ def gen_simd_int(prog):
     prog.add("pinsrw mm", mm_in + ["pinsrw mm0, eax, 2"] + mm_out, int_cases(prog, 4))
     prog.add("pextrw mm", mm_in + ["pextrw eax, mm1, 3"], int_cases(prog, 4))
     prog.add("pmovmskb mm", mm_in + ["pmovmskb eax, mm1"], int_cases(prog, 6))
+    prog.add("pmovmskb xmm", ["pcmpeqb xmm1, xmm2", "pmovmskb eax, xmm1", "pmovmskb ecx, xmm0"], int_cases(prog, 12))
+    if prog.bits == 64:
+        prog.add("pmovmskb xmm r64", ["pmovmskb rax, xmm1", "pmovmskb rcx, xmm0"], int_cases(prog, 6))
     prog.add("movd mm", ["movd mm2, eax", "movd ecx, mm2", "movq2dq xmm3, mm2"], int_cases(prog, 4))
     prog.add("emms", mm_in + ["emms"], int_cases(prog, 2))
     prog.add("movq mm,m64", ["movq mm3, QWORD PTR [memop+8]", "movq QWORD PTR [memop+24], mm3"], int_cases(prog, 4))

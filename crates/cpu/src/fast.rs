@@ -1380,16 +1380,26 @@ fn pop_s<const S: u32>(cpu: &mut CpuState) -> Result<u64, mem::Fault> {
 fn set<const S: u32>(cpu: &mut CpuState, r: u8, v: u64) {
     if S == 1 && r & HIGH != 0 {
         let g = &mut cpu.gpr[r as usize & 3];
-        *g = (*g & !0xff00) | ((v & 0xff) << 8);
+        store_whole(g, (*g & !0xff00) | ((v & 0xff) << 8));
         return;
     }
     let g = reg_mut(cpu, r);
-    *g = match S {
-        1 => (*g & !0xff) | (v & 0xff),
-        2 => (*g & !0xffff) | (v & 0xffff),
-        4 => v & 0xffff_ffff,
-        _ => v,
-    };
+    match S {
+        1 => store_whole(g, (*g & !0xff) | (v & 0xff)),
+        2 => store_whole(g, (*g & !0xffff) | (v & 0xffff)),
+        4 => *g = v & 0xffff_ffff,
+        _ => *g = v,
+    }
+}
+
+/// Writes all 8 bytes of a guest register that an 8- or 16-bit op
+/// changed. LLVM would store just the bytes that change, and a later read
+/// of the whole register could then not take its value from that store (a
+/// stall of a few dozen cycles); a volatile store is not narrowed.
+#[inline(always)]
+fn store_whole(g: &mut u64, v: u64) {
+    // SAFETY: `g` is a valid, exclusive reference.
+    unsafe { std::ptr::write_volatile(g, v) }
 }
 
 #[inline(always)]

@@ -291,13 +291,18 @@ fn xbin<const K: u8>(ex: &mut Exec, op: &Op) {
 }
 
 fn pmovmskb<const S: u32>(ex: &mut Exec, op: &Op) {
-    let v = ex.cpu.xmm[op.uop.r1 as usize & 15].to_le_bytes();
-    let mut r = 0u64;
-    for (k, b) in v.iter().enumerate() {
-        r |= ((b >> 7) as u64) << k;
-    }
+    let v = ex.cpu.xmm[op.uop.r1 as usize & 15];
+    let r = sign_bits(v as u64) | sign_bits((v >> 64) as u64) << 8;
     set::<S>(&mut ex.cpu, op.uop.r0, r);
     next(ex, op)
+}
+
+/// The sign bits of the 8 bytes of `h`, byte 0's in bit 0: the multiply
+/// gathers each byte's bit 7 into the top byte (no two partial products
+/// overlap).
+#[inline(always)]
+fn sign_bits(h: u64) -> u64 {
+    (h & 0x8080_8080_8080_8080).wrapping_mul(0x0002_0408_1020_4081) >> 56
 }
 
 /// movq xmm, xmm: the low quadword, the upper one cleared.
