@@ -22,10 +22,23 @@ pub enum DecodeError {
 
 /// A decoded basic block: each instruction with its semantics.
 pub struct Block {
-    /// The instructions, then a terminator op.
+    /// A header op (see `fast::Op::header`), the instructions, then a
+    /// terminator op.
     pub insns: Vec<crate::fast::Op>,
+    /// The generic forms of the instructions without a fast one (only
+    /// owned here: their ops reach them by pointer, so each is boxed to
+    /// stay put while the vector grows).
+    #[allow(dead_code, clippy::vec_box)]
+    slows: Vec<Box<crate::fast::Slow>>,
     /// First byte past the block.
     pub end: u64,
+}
+
+impl Block {
+    /// The op of the block's first instruction.
+    pub fn first(&self) -> *const crate::fast::Op {
+        &self.insns[1]
+    }
 }
 
 /// Entries in the direct-mapped lookup table in front of the map.
@@ -153,7 +166,7 @@ impl BlockCache {
             addr,
             block: b,
             // SAFETY: `b` is a boxed block of `blocks`.
-            first: unsafe { (*b).insns.as_ptr() },
+            first: unsafe { (*b).first() },
         };
         // SAFETY: as in `get`.
         Ok(unsafe { &*b })
@@ -281,7 +294,8 @@ fn pc_thunk(addr: u64) -> Option<usize> {
 /// Decodes the block at `addr`, with the range of code outside it that it
 /// inlined, if any.
 fn decode_block(addr: u64, bitness: u32) -> Result<(Block, Option<(u64, u64)>), DecodeError> {
-    let mut insns = Vec::new();
+    let mut insns = vec![crate::fast::Op::header(addr)];
+    let mut slows = Vec::new();
     let mut ip = addr;
     let mask = if bitness == 32 { 0xffff_ffff } else { u64::MAX };
     let mut prev = Instruction::default();
@@ -291,7 +305,7 @@ fn decode_block(addr: u64, bitness: u32) -> Result<(Block, Option<(u64, u64)>), 
             Ok(i) => i,
             // A bad instruction after the first ends the block before it;
             // the error is reported when execution actually reaches it.
-            Err(_) if !insns.is_empty() => break,
+            Err(_) if insns.len() > 1 => break,
             Err(e) => return Err(e),
         };
         ip = insn.next_ip() & mask;
@@ -309,7 +323,7 @@ fn decode_block(addr: u64, bitness: u32) -> Result<(Block, Option<(u64, u64)>), 
                     insns.push(op);
                     inlined = Some((target, target + 4));
                     prev = Instruction::default();
-                    if insns.len() >= MAX_BLOCK {
+                    if insns.len() > MAX_BLOCK {
                         break;
                     }
                     continue;
@@ -317,7 +331,7 @@ fn decode_block(addr: u64, bitness: u32) -> Result<(Block, Option<(u64, u64)>), 
             }
         }
         // A compare and the conditional jump after it run as one op.
-        let fused = if stop && !insns.is_empty() {
+        let fused = if stop && insns.len() > 1 {
             crate::fast::Op::fuse(&prev, &insn, mode)
         } else {
             None
@@ -327,15 +341,15 @@ fn decode_block(addr: u64, bitness: u32) -> Result<(Block, Option<(u64, u64)>), 
                 insns.pop();
                 insns.push(op);
             }
-            None => insns.push(crate::fast::Op::new(insn, mode)),
+            None => insns.push(crate::fast::Op::new(insn, mode, &mut slows)),
         }
         prev = insn;
-        if stop || insns.len() >= MAX_BLOCK {
+        if stop || insns.len() > MAX_BLOCK {
             break;
         }
     }
     // Adjacent ops of frequent forms run in pairs.
-    let mut i = 0;
+    let mut i = 1;
     while i + 1 < insns.len() {
         match crate::fast::Op::pair(&insns[i], &insns[i + 1]) {
             Some(run) => {
@@ -346,5 +360,12 @@ fn decode_block(addr: u64, bitness: u32) -> Result<(Block, Option<(u64, u64)>), 
         }
     }
     insns.push(crate::fast::Op::terminator(ip));
-    Ok((Block { insns, end: ip }, inlined))
+    Ok((
+        Block {
+            insns,
+            slows,
+            end: ip,
+        },
+        inlined,
+    ))
 }

@@ -39,8 +39,16 @@ pub struct MemRef {
     seg: u8,
     /// 32-bit address size (the sum wraps at 4 GiB before the segment base).
     a32: bool,
-    /// 0xffff_ffff with a 32-bit address size, else all ones.
-    amask: u64,
+}
+
+impl MemRef {
+    /// The wrap of the address sum: 0xffff_ffff with a 32-bit address
+    /// size, else all ones. (Computed, not stored, so that an `Op` fits in
+    /// a cache line.)
+    #[inline(always)]
+    fn amask(&self) -> u64 {
+        (self.a32 as u64).wrapping_sub(1) | 0xffff_ffff
+    }
 }
 
 /// Addressing shapes with their own instances of the memory forms: any
@@ -85,19 +93,25 @@ pub struct Uop {
 pub type OpFn = fn(&mut Exec, &Op);
 
 /// The generic form of an instruction: its handler and the iced
-/// instruction (kept out of line so that blocks stay dense).
+/// instruction. Only ops without a fast form have one, kept out of line
+/// (owned by their block, see `decode::Block`) and reached through
+/// `Uop::imm`.
 pub struct Slow {
     pub generic: Handler,
     pub insn: Instruction,
 }
 
 /// A decoded instruction: its runner, the address of the next
-/// instruction, resolved operands and the generic form.
+/// instruction and its resolved operands (for a generic op, its `Slow`).
+/// One cache line: the ops of the hot code are far more bytes than the
+/// guest's instructions, and an op that straddled two lines cost time.
+/// Each block starts with a header op (see `Op::header`), so the op before
+/// any instruction's op ends where it starts.
+#[repr(align(64))]
 pub struct Op {
     pub run: OpFn,
     pub next: u64,
     pub uop: Uop,
-    pub slow: Box<Slow>,
     /// For direct branches: the first op of the block at the taken (0) and
     /// fall-through (1) target, once the interpreter has seen it (block
     /// chaining); null otherwise. Indirect branches (ret, jmp/call through a
@@ -107,31 +121,48 @@ pub struct Op {
     pub links: [Cell<*const Op>; 2],
 }
 
+const _: () = assert!(std::mem::size_of::<Op>() == 64);
+
 impl Op {
-    /// Decodes `insn` into its fastest available form.
-    pub fn new(insn: Instruction, mode: Mode) -> Op {
-        let generic = handler_for(&insn);
+    /// Decodes `insn` into its fastest available form. An instruction
+    /// without one runs its generic handler, with its `Slow` added to
+    /// `slows`.
+    pub fn new(insn: Instruction, mode: Mode, slows: &mut Vec<Box<Slow>>) -> Op {
         let fast = if fast_path_enabled() {
             select(&insn, mode)
         } else {
             None
         };
-        let generic_run = if insn.flow_control() == iced_x86::FlowControl::Next {
-            run_generic as OpFn
-        } else {
-            run_generic_end
-        };
-        let (run, uop) = fast.unwrap_or((generic_run, EMPTY));
-        let mask = if mode == Mode::Bits32 {
-            0xffff_ffff
-        } else {
-            u64::MAX
-        };
+        let (run, uop) = fast.unwrap_or_else(|| {
+            let run = if insn.flow_control() == iced_x86::FlowControl::Next {
+                run_generic as OpFn
+            } else {
+                run_generic_end
+            };
+            let slow = Box::new(Slow {
+                generic: handler_for(&insn),
+                insn,
+            });
+            let mut uop = EMPTY;
+            uop.imm = &*slow as *const Slow as u64;
+            slows.push(slow);
+            (run, uop)
+        });
         Op {
             run,
-            next: insn.next_ip() & mask,
+            next: insn.next_ip() & mode_mask(mode),
             uop,
-            slow: Box::new(Slow { generic, insn }),
+            links: NO_LINKS,
+        }
+    }
+
+    /// The op before a block's first instruction: never run, it holds the
+    /// block's address in `next` (see `Op::addr`).
+    pub fn header(start: u64) -> Op {
+        Op {
+            run: terminator,
+            next: start,
+            uop: EMPTY,
             links: NO_LINKS,
         }
     }
@@ -142,12 +173,18 @@ impl Op {
             run: terminator,
             next: end,
             uop: EMPTY,
-            slow: Box::new(Slow {
-                generic: |_, _| Ok(()),
-                insn: Instruction::default(),
-            }),
             links: NO_LINKS,
         }
+    }
+
+    /// The guest address of the instruction of `op`, an op of a block
+    /// after its header.
+    ///
+    /// # Safety
+    /// `op` must point at an op of a block other than its header.
+    pub unsafe fn addr(op: *const Op) -> u64 {
+        // SAFETY: the caller's promise: the op before exists.
+        unsafe { &*op.sub(1) }.next
     }
 
     /// A cmp or test (`prev`) fused with the conditional jump after it
@@ -159,19 +196,10 @@ impl Op {
             return None;
         }
         let (run, uop) = select_fused(prev, jcc, mode)?;
-        let mask = if mode == Mode::Bits32 {
-            0xffff_ffff
-        } else {
-            u64::MAX
-        };
         Some(Op {
             run,
-            next: jcc.next_ip() & mask,
+            next: jcc.next_ip() & mode_mask(mode),
             uop,
-            slow: Box::new(Slow {
-                generic: handler_for(prev),
-                insn: *prev,
-            }),
             links: NO_LINKS,
         })
     }
@@ -190,10 +218,6 @@ impl Op {
             run: mov_ri::<4>,
             next: uop.imm,
             uop,
-            slow: Box::new(Slow {
-                generic: handler_for(call),
-                insn: *call,
-            }),
             links: NO_LINKS,
         })
     }
@@ -204,9 +228,21 @@ impl Op {
         self.links[1].set(std::ptr::null());
     }
 
-    /// The iced instruction.
-    pub fn insn(&self) -> &Instruction {
-        &self.slow.insn
+    /// The generic form of an op that runs it.
+    #[inline(always)]
+    fn slow(&self) -> &Slow {
+        // SAFETY: `imm` of a generic op points at its `Slow`, which its
+        // block owns (see `Op::new`).
+        unsafe { &*(self.uop.imm as *const Slow) }
+    }
+}
+
+/// The wrap of guest addresses in `mode`.
+fn mode_mask(mode: Mode) -> u64 {
+    if mode == Mode::Bits32 {
+        0xffff_ffff
+    } else {
+        u64::MAX
     }
 }
 
@@ -227,7 +263,6 @@ const EMPTY: Uop = Uop {
         scale: 0,
         seg: 0,
         a32: false,
-        amask: u64::MAX,
     },
 };
 
@@ -329,7 +364,6 @@ fn memref(i: &Instruction, mode: Mode) -> Option<MemRef> {
         scale: i.memory_index_scale().trailing_zeros() as u8,
         seg,
         a32,
-        amask: if a32 { 0xffff_ffff } else { u64::MAX },
     })
 }
 
@@ -356,18 +390,18 @@ fn reg_mut(cpu: &mut CpuState, r: u8) -> &mut u64 {
 #[inline(always)]
 fn ea<const AM: u8>(cpu: &CpuState, m: &MemRef) -> u64 {
     // Shapes 1 to 3 have no segment, and in 32-bit mode a 32-bit address
-    // size, so `amask` is the whole wrap.
+    // size, so `amask()` is the whole wrap.
     if AM == AM_BASE {
-        return reg(cpu, m.base).wrapping_add(m.disp) & m.amask;
+        return reg(cpu, m.base).wrapping_add(m.disp) & m.amask();
     }
     if AM == AM_BASE_INDEX {
         return reg(cpu, m.base)
             .wrapping_add(reg(cpu, m.index) << m.scale)
             .wrapping_add(m.disp)
-            & m.amask;
+            & m.amask();
     }
     if AM == AM_ABS {
-        return m.disp & m.amask;
+        return m.disp & m.amask();
     }
     let mut a = m.disp;
     if m.base != NONE {
@@ -1191,7 +1225,8 @@ fn run_generic_end(ex: &mut Exec, op: &Op) {
 #[inline(never)]
 fn generic_ok(ex: &mut Exec, op: &Op) -> bool {
     ex.next = op.next;
-    match (op.slow.generic)(ex, &op.slow.insn) {
+    let slow = op.slow();
+    match (slow.generic)(ex, &slow.insn) {
         Ok(()) => true,
         Err(e) => {
             fail(ex, op, e);
@@ -1535,7 +1570,7 @@ fn lea_b<const S: u32, const AM: u8>(ex: &mut Exec, op: &Op) -> bool {
         if m.index != NONE {
             a = a.wrapping_add(reg(&ex.cpu, m.index) << m.scale);
         }
-        a & m.amask
+        a & m.amask()
     } else {
         ea::<AM>(&ex.cpu, m)
     };

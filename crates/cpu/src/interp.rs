@@ -88,7 +88,8 @@ impl Interpreter {
                 Err(DecodeError::Fetch(f)) => return Exit::Fault(f),
                 Err(DecodeError::Invalid { addr }) => return Exit::Illegal { addr },
             };
-            let first = &block.insns[0];
+            // SAFETY: a block's ops never move while the cache holds it.
+            let first = unsafe { &*block.first() };
             if let Some((op, slot)) = link.take() {
                 // SAFETY: the op belongs to a block the cache still holds
                 // (nothing was dropped since it ran).
@@ -116,10 +117,11 @@ impl Interpreter {
             match r {
                 Ok(()) => cpu.rip = next,
                 Err(e) => {
-                    // The failing op recorded itself, and it keeps its
-                    // instruction (a fused compare-jump: the compare's).
-                    // SAFETY: `cur` is an op of a block the cache holds.
-                    let at = unsafe { &*cur }.slow.insn.ip();
+                    // The failing op recorded itself (a fused
+                    // compare-jump stands at the compare's address).
+                    // SAFETY: `cur` is an instruction's op of a block the
+                    // cache holds.
+                    let at = unsafe { crate::fast::Op::addr(cur) };
                     match e {
                         Exit::Syscall(_) | Exit::Breakpoint | Exit::Interrupted => {
                             cpu.rip = next;
