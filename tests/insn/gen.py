@@ -1437,8 +1437,9 @@ def gen_control(prog):
 def gen_fused(prog):
     """A compare or test right before a conditional jump, which an emulator
     may run as one operation: every condition, with registers, immediates
-    and memory on either side, over edge operands. The path taken, the
-    registers and the flags left are compared."""
+    and memory on either side, over edge operands; and the same for add,
+    or, and, sub and xor into a register. The path taken, the registers and
+    the flags left are compared."""
     q = "QWORD PTR" if prog.bits == 64 else "DWORD PTR"
     for w in (1, 4) + ((8,) if prog.bits == 64 else ()):
         d, s = pair_regs(prog, w)[0]
@@ -1472,6 +1473,30 @@ def gen_fused(prog):
                              [code, "j%s 9f" % cc, "mov %s [path], 1" % q, "jmp save", "9:",
                               "mov %s [path], 2" % q],
                              cases, dump=how[0] == "m" or how == "rm", show=[3, 1])
+        # ALU operations that write a register, then the jump (fused too).
+        if w == 1:
+            continue
+        vals = imm_values(w)
+        for op in ("add", "or", "and", "sub", "xor"):
+            forms = [("%s %s,%s" % (op, d, s), "%s %s, %s" % (op, d, s), "rr"),
+                     ("%s %s,m%d" % (op, d, 8 * w), "%s %s, %s [memop]" % (op, d, PTR[w]), "rm")]
+            forms += [("%s %s,%s" % (op, d, imm_str(v)), "%s %s, %s" % (op, d, imm_str(v)), "ri")
+                      for v in (vals[1], vals[3], vals[-1])]
+            for cc in CC:
+                for name, code, how in forms:
+                    cases = []
+                    for x, y in pairs_small(prog, w, 12):
+                        fl = prog.rng.flags()
+                        if how == "rr":
+                            cases.append(prog.case({d: x, s: y}, fl))
+                        elif how == "rm":
+                            cases.append(prog.case({d: x}, fl, mem=(y, 0)))
+                        else:
+                            cases.append(prog.case({d: x}, fl))
+                    prog.add("%s ; j%s" % (name, cc),
+                             [code, "j%s 9f" % cc, "mov %s [path], 1" % q, "jmp save", "9:",
+                              "mov %s [path], 2" % q],
+                             cases, dump=how == "rm", show=[3, 1])
 
 
 def flag_producers(prog, w):

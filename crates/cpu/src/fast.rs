@@ -997,9 +997,13 @@ impl Failure for Exit {
     }
 }
 
-/// Blocks run back to back through links before the interpreter loop
-/// looks at interrupts again.
-pub const CHAIN_BUDGET: u32 = 64;
+/// Blocks run back to back through links before control returns to the
+/// interpreter loop (the interrupt flag is polled before each of them
+/// anyway). Every handler reaches the next op by a jump, so a chain does
+/// not grow the host stack; the budget only bounds what a handler that
+/// made a real call would cost. At 64 the loop's work on return took 2% of
+/// bash's time.
+pub const CHAIN_BUDGET: u32 = 4096;
 
 /// Continues at `target`, the `slot` target of branch `op`: straight into
 /// the block there when it is linked (and the chain budget lasts), else
@@ -1241,6 +1245,11 @@ fn select_fused(prev: &Instruction, jcc: &Instruction, mode: Mode) -> Option<(Op
     let kind = match prev.mnemonic() {
         Cmp => 7u8,
         Test => 8,
+        Add => 0,
+        Or => 1,
+        And => 4,
+        Sub => 5,
+        Xor => 6,
         _ => return None,
     };
     if !matches!(
@@ -1255,6 +1264,8 @@ fn select_fused(prev: &Instruction, jcc: &Instruction, mode: Mode) -> Option<(Op
         return None;
     }
     let (_, mut u) = select(prev, mode)?;
+    // Not a pair's body any more (add and sub of an immediate are).
+    u.body = B_NONE;
     if prev.op_count() != 2 {
         return None;
     }
@@ -1265,6 +1276,11 @@ fn select_fused(prev: &Instruction, jcc: &Instruction, mode: Mode) -> Option<(Op
         _ => return None,
     };
     if !matches!(s, 1 | 4 | 8) {
+        return None;
+    }
+    // An ALU op that writes its result is fused when that is a register
+    // of 32 or 64 bits (its forms 0 to 2).
+    if kind < 7 && (s == 1 || mem_first) {
         return None;
     }
     let target = jcc.near_branch_target();
@@ -1308,14 +1324,33 @@ fn select_fused(prev: &Instruction, jcc: &Instruction, mode: Mode) -> Option<(Op
             }
         };
     }
+    macro_rules! reg_forms {
+        ($s:literal, $k:literal) => {
+            match form {
+                0 => f!($s, $k, 0),
+                1 => f!($s, $k, 1),
+                _ => f!($s, $k, 2),
+            }
+        };
+    }
     Some((
         match (s, kind) {
             (1, 7) => forms!(1, 7),
             (1, _) => forms!(1, 8),
             (4, 7) => forms!(4, 7),
-            (4, _) => forms!(4, 8),
+            (4, 8) => forms!(4, 8),
+            (4, 0) => reg_forms!(4, 0),
+            (4, 1) => reg_forms!(4, 1),
+            (4, 4) => reg_forms!(4, 4),
+            (4, 5) => reg_forms!(4, 5),
+            (4, _) => reg_forms!(4, 6),
             (_, 7) => forms!(8, 7),
-            (_, _) => forms!(8, 8),
+            (_, 8) => forms!(8, 8),
+            (_, 0) => reg_forms!(8, 0),
+            (_, 1) => reg_forms!(8, 1),
+            (_, 4) => reg_forms!(8, 4),
+            (_, 5) => reg_forms!(8, 5),
+            (_, _) => reg_forms!(8, 6),
         },
         u,
     ))
@@ -1325,7 +1360,8 @@ fn select_fused(prev: &Instruction, jcc: &Instruction, mode: Mode) -> Option<(Op
 /// memory (F = 2), or of memory with r1 (F = 3) or an immediate (F = 4,
 /// in `imm32`), then a jump on condition CC to the target (in `imm`, or
 /// in `mem.disp` for F = 1). The flags are recorded as the compare leaves
-/// them.
+/// them. K may also be add, or, and, sub or xor with F below 3: the result
+/// goes to r0.
 fn fused_jcc<const CC: u8, const S: u32, const K: u8, const F: u8>(ex: &mut Exec, op: &Op) {
     let a = if F >= 3 {
         tryf!(ex, op, mem::read(ea::<AM_ANY>(&ex.cpu, &op.uop.mem), S))
@@ -1350,7 +1386,9 @@ fn fused_jcc<const CC: u8, const S: u32, const K: u8, const F: u8>(ex: &mut Exec
             (b, op.uop.imm)
         }
     };
-    alu::<S, K>(&mut ex.cpu, a, b);
+    if let Some(r) = alu::<S, K>(&mut ex.cpu, a, b) {
+        set::<S>(&mut ex.cpu, op.uop.r0, r);
+    }
     if ex.cpu.flags.cond(CC) {
         goto(ex, op, 0, target)
     } else {
