@@ -1438,65 +1438,68 @@ def gen_fused(prog):
     """A compare or test right before a conditional jump, which an emulator
     may run as one operation: every condition, with registers, immediates
     and memory on either side, over edge operands; and the same for add,
-    or, and, sub and xor into a register. The path taken, the registers and
-    the flags left are compared."""
+    or, and, sub and xor into a register. Memory is addressed absolutely
+    and through a base register with a displacement. The path taken, the
+    registers and the flags left are compared."""
     q = "QWORD PTR" if prog.bits == 64 else "DWORD PTR"
+    base = "rdi" if prog.bits == 64 else "edi"
+    # (address, value of the base register or None)
+    addrs = [("[memop]", None), ("[%s+8]" % base, "memop-8")]
+
+    def emit(name, code, how, cc, w, at):
+        cases = []
+        for x, y in pairs_small(prog, w, 12):
+            fl = prog.rng.flags()
+            if how == "rr":
+                c = prog.case({d: x, s: y}, fl)
+            elif how == "mr":
+                c = prog.case({s: y}, fl, mem=(x, 0))
+            elif how == "rm":
+                c = prog.case({d: x}, fl, mem=(y, 0))
+            elif how == "ri":
+                c = prog.case({d: x}, fl)
+            else:
+                c = prog.case({}, fl, mem=(x, 0))
+            if at is not None:
+                c.regs[REGINFO[base][0]] = at
+            cases.append(c)
+        prog.add("%s ; j%s" % (name, cc),
+                 [code, "j%s 9f" % cc, "mov %s [path], 1" % q, "jmp save", "9:",
+                  "mov %s [path], 2" % q],
+                 cases, dump=how[0] == "m" or how == "rm", show=[3, 1])
+
     for w in (1, 4) + ((8,) if prog.bits == 64 else ()):
         d, s = pair_regs(prog, w)[0]
+        vals = imm_values(w)
         for op in ("cmp", "test"):
-            # (name, code, how a case's operands (x, y) are placed)
-            forms = [("%s %s,%s" % (op, d, s), "%s %s, %s" % (op, d, s), "rr"),
-                     ("%s m%d,%s" % (op, 8 * w, s), "%s %s [memop], %s" % (op, PTR[w], s), "mr")]
-            if op == "cmp":
-                forms.append(("cmp %s,m%d" % (d, 8 * w), "cmp %s, %s [memop]" % (d, PTR[w]), "rm"))
-            vals = imm_values(w)
+            # (name, code, how a case's operands (x, y) are placed, base)
+            forms = [("%s %s,%s" % (op, d, s), "%s %s, %s" % (op, d, s), "rr", None)]
+            for ad, at in addrs:
+                m = "m%d%s" % (8 * w, "" if at is None else ad)
+                forms.append(("%s %s,%s" % (op, m, s), "%s %s %s, %s" % (op, PTR[w], ad, s), "mr", at))
+                if op == "cmp":
+                    forms.append(("cmp %s,%s" % (d, m), "cmp %s, %s %s" % (d, PTR[w], ad), "rm", at))
+                for v in (vals[1], vals[3], vals[-1]):
+                    forms.append(("%s %s,%s" % (op, m, imm_str(v)),
+                                  "%s %s %s, %s" % (op, PTR[w], ad, imm_str(v)), "mi", at))
             for v in (vals[1], vals[3], vals[-1]):
-                forms.append(("%s %s,%s" % (op, d, imm_str(v)), "%s %s, %s" % (op, d, imm_str(v)), "ri"))
-                forms.append(("%s m%d,%s" % (op, 8 * w, imm_str(v)),
-                              "%s %s [memop], %s" % (op, PTR[w], imm_str(v)), "mi"))
+                forms.append(("%s %s,%s" % (op, d, imm_str(v)), "%s %s, %s" % (op, d, imm_str(v)), "ri", None))
             for cc in CC:
-                for name, code, how in forms:
-                    cases = []
-                    for x, y in pairs_small(prog, w, 12):
-                        fl = prog.rng.flags()
-                        if how == "rr":
-                            cases.append(prog.case({d: x, s: y}, fl))
-                        elif how == "mr":
-                            cases.append(prog.case({s: y}, fl, mem=(x, 0)))
-                        elif how == "rm":
-                            cases.append(prog.case({d: x}, fl, mem=(y, 0)))
-                        elif how == "ri":
-                            cases.append(prog.case({d: x}, fl))
-                        else:
-                            cases.append(prog.case({}, fl, mem=(x, 0)))
-                    prog.add("%s ; j%s" % (name, cc),
-                             [code, "j%s 9f" % cc, "mov %s [path], 1" % q, "jmp save", "9:",
-                              "mov %s [path], 2" % q],
-                             cases, dump=how[0] == "m" or how == "rm", show=[3, 1])
+                for name, code, how, at in forms:
+                    emit(name, code, how, cc, w, at)
         # ALU operations that write a register, then the jump (fused too).
         if w == 1:
             continue
-        vals = imm_values(w)
         for op in ("add", "or", "and", "sub", "xor"):
-            forms = [("%s %s,%s" % (op, d, s), "%s %s, %s" % (op, d, s), "rr"),
-                     ("%s %s,m%d" % (op, d, 8 * w), "%s %s, %s [memop]" % (op, d, PTR[w]), "rm")]
-            forms += [("%s %s,%s" % (op, d, imm_str(v)), "%s %s, %s" % (op, d, imm_str(v)), "ri")
+            forms = [("%s %s,%s" % (op, d, s), "%s %s, %s" % (op, d, s), "rr", None)]
+            for ad, at in addrs:
+                m = "m%d%s" % (8 * w, "" if at is None else ad)
+                forms.append(("%s %s,%s" % (op, d, m), "%s %s, %s %s" % (op, d, PTR[w], ad), "rm", at))
+            forms += [("%s %s,%s" % (op, d, imm_str(v)), "%s %s, %s" % (op, d, imm_str(v)), "ri", None)
                       for v in (vals[1], vals[3], vals[-1])]
             for cc in CC:
-                for name, code, how in forms:
-                    cases = []
-                    for x, y in pairs_small(prog, w, 12):
-                        fl = prog.rng.flags()
-                        if how == "rr":
-                            cases.append(prog.case({d: x, s: y}, fl))
-                        elif how == "rm":
-                            cases.append(prog.case({d: x}, fl, mem=(y, 0)))
-                        else:
-                            cases.append(prog.case({d: x}, fl))
-                    prog.add("%s ; j%s" % (name, cc),
-                             [code, "j%s 9f" % cc, "mov %s [path], 1" % q, "jmp save", "9:",
-                              "mov %s [path], 2" % q],
-                             cases, dump=how == "rm", show=[3, 1])
+                for name, code, how, at in forms:
+                    emit(name, code, how, cc, w, at)
 
 
 def flag_producers(prog, w):

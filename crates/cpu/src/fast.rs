@@ -1308,9 +1308,15 @@ fn select_fused(prev: &Instruction, jcc: &Instruction, mode: Mode) -> Option<(Op
         }
     };
     let cc = (jcc.condition_code() as u8).wrapping_sub(1);
+    // Memory operands of the base + disp shape have their own instances.
+    let base_disp = form >= 2 && u.mem.shape() == AM_BASE;
     macro_rules! f {
         ($s:literal, $k:literal, $f:literal) => {
-            by_cc!(fused_jcc, cc, $s, $k, $f)
+            if base_disp {
+                by_cc!(fused_jcc, cc, $s, $k, $f, AM_BASE)
+            } else {
+                by_cc!(fused_jcc, cc, $s, $k, $f, AM_ANY)
+            }
         };
     }
     macro_rules! forms {
@@ -1361,10 +1367,13 @@ fn select_fused(prev: &Instruction, jcc: &Instruction, mode: Mode) -> Option<(Op
 /// in `imm32`), then a jump on condition CC to the target (in `imm`, or
 /// in `mem.disp` for F = 1). The flags are recorded as the compare leaves
 /// them. K may also be add, or, and, sub or xor with F below 3: the result
-/// goes to r0.
-fn fused_jcc<const CC: u8, const S: u32, const K: u8, const F: u8>(ex: &mut Exec, op: &Op) {
+/// goes to r0. AM is the shape of the memory operand (AM_BASE or AM_ANY).
+fn fused_jcc<const CC: u8, const S: u32, const K: u8, const F: u8, const AM: u8>(
+    ex: &mut Exec,
+    op: &Op,
+) {
     let a = if F >= 3 {
-        tryf!(ex, op, mem::read(ea::<AM_ANY>(&ex.cpu, &op.uop.mem), S))
+        tryf!(ex, op, mem::read(ea::<AM>(&ex.cpu, &op.uop.mem), S))
     } else {
         get::<S>(&ex.cpu, op.uop.r0)
     };
@@ -1372,7 +1381,7 @@ fn fused_jcc<const CC: u8, const S: u32, const K: u8, const F: u8>(ex: &mut Exec
         0 | 3 => (get::<S>(&ex.cpu, op.uop.r1), op.uop.imm),
         1 => (op.uop.imm, op.uop.mem.disp),
         2 => (
-            tryf!(ex, op, mem::read(ea::<AM_ANY>(&ex.cpu, &op.uop.mem), S)),
+            tryf!(ex, op, mem::read(ea::<AM>(&ex.cpu, &op.uop.mem), S)),
             op.uop.imm,
         ),
         _ => {
