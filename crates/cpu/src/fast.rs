@@ -214,6 +214,9 @@ impl Op {
         let mut uop = EMPTY;
         uop.r0 = reg as u8;
         uop.imm = call.next_ip() & 0xffff_ffff;
+        // A mov of an immediate, so it pairs with the `add` of the GOT
+        // offset that follows it.
+        uop.body = body_id(B_MOV_RI, 4);
         Some(Op {
             run: mov_ri::<4>,
             next: uop.imm,
