@@ -1124,17 +1124,24 @@ pub const INDIRECT: u8 = 2;
 /// which caches it.
 #[inline(always)]
 fn goto_indirect(ex: &mut Exec, op: &Op, target: u64) {
-    let l = if op.links[1].get().addr() as u64 == target {
-        op.links[0].get()
-    } else {
-        recent_block(ex, op, target)
-    };
+    if op.links[1].get().addr() as u64 == target {
+        return enter(ex, op, INDIRECT, target, op.links[0].get());
+    }
+    goto_indirect_miss(ex, op, target)
+}
+
+/// `goto_indirect` when the target is not the one cached. Reached by a
+/// jump: as a call, it made every ret and indirect branch save and restore
+/// registers on their way through.
+#[inline(never)]
+fn goto_indirect_miss(ex: &mut Exec, op: &Op, target: u64) {
+    let l = recent_block(ex, op, target);
     enter(ex, op, INDIRECT, target, l)
 }
 
 /// The first op of the block at `target` if the cache's table of recent
 /// blocks has it (then it also becomes `op`'s cached target), else null.
-#[inline(never)]
+#[inline(always)]
 fn recent_block(ex: &Exec, op: &Op, target: u64) -> *const Op {
     let first = recent_first(ex, target);
     if !first.is_null() {
