@@ -293,6 +293,16 @@ impl Flags {
         }
     }
 
+    /// Parity flag: even parity of the result's low byte (every pending
+    /// operation sets it so).
+    #[inline(always)]
+    pub fn pf(&self) -> bool {
+        match self.op() {
+            FlagOp::None => self.bits & PF != 0,
+            _ => (self.res as u8).count_ones().is_multiple_of(2),
+        }
+    }
+
     /// Overflow flag.
     #[inline(always)]
     pub fn of(&self) -> bool {
@@ -319,7 +329,7 @@ impl Flags {
             2 => self.zf(),
             3 => self.cf() || self.zf(),
             4 => self.sf(),
-            5 => self.get() & PF != 0,
+            5 => self.pf(),
             6 => self.sf() != self.of(),
             _ => self.zf() || self.sf() != self.of(),
         };
