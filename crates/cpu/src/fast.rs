@@ -139,13 +139,15 @@ impl Op {
             } else {
                 run_generic_end
             };
-            let slow = Box::new(Slow {
+            slows.push(Box::new(Slow {
                 generic: handler_for(&insn),
                 insn,
-            });
+            }));
+            // Taken after the box moved into `slows`, which owns it from
+            // here on (a pointer taken before the move would be invalidated
+            // by it under Rust's aliasing rules).
             let mut uop = EMPTY;
-            uop.imm = &*slow as *const Slow as u64;
-            slows.push(slow);
+            uop.imm = slows.last().map_or(0, |s| &**s as *const Slow as u64);
             (run, uop)
         });
         Op {
