@@ -297,7 +297,12 @@ fn decode_block(addr: u64, bitness: u32) -> Result<(Block, Option<(u64, u64)>), 
     let mut insns = vec![crate::fast::Op::header(addr)];
     let mut slows = Vec::new();
     let mut ip = addr;
-    let mask = if bitness == 32 { 0xffff_ffff } else { u64::MAX };
+    let mode = if bitness == 32 {
+        crate::Mode::Bits32
+    } else {
+        crate::Mode::Bits64
+    };
+    let mask = mode.addr_mask();
     let mut prev = Instruction::default();
     let mut inlined = None;
     loop {
@@ -310,11 +315,6 @@ fn decode_block(addr: u64, bitness: u32) -> Result<(Block, Option<(u64, u64)>), 
         };
         ip = insn.next_ip() & mask;
         let stop = insn.flow_control() != FlowControl::Next;
-        let mode = if bitness == 32 {
-            crate::Mode::Bits32
-        } else {
-            crate::Mode::Bits64
-        };
         // A call of a get-pc thunk is a move of the return address.
         if bitness == 32 && insn.code() == Code::Call_rel32_32 && inlined.is_none() {
             let target = insn.near_branch_target();

@@ -152,7 +152,7 @@ impl Op {
         });
         Op {
             run,
-            next: insn.next_ip() & mode_mask(mode),
+            next: insn.next_ip() & mode.addr_mask(),
             uop,
             links: NO_LINKS,
         }
@@ -200,7 +200,7 @@ impl Op {
         let (run, uop) = select_fused(prev, jcc, mode)?;
         Some(Op {
             run,
-            next: jcc.next_ip() & mode_mask(mode),
+            next: jcc.next_ip() & mode.addr_mask(),
             uop,
             links: NO_LINKS,
         })
@@ -239,15 +239,6 @@ impl Op {
         // SAFETY: `imm` of a generic op points at its `Slow`, which its
         // block owns (see `Op::new`).
         unsafe { &*(self.uop.imm as *const Slow) }
-    }
-}
-
-/// The wrap of guest addresses in `mode`.
-fn mode_mask(mode: Mode) -> u64 {
-    if mode == Mode::Bits32 {
-        0xffff_ffff
-    } else {
-        u64::MAX
     }
 }
 
@@ -1206,10 +1197,10 @@ macro_rules! reg_or_mem {
             tryf!(
                 $ex,
                 $op,
-                mem::read(ea::<AM_ANY>(&mut $ex.cpu, &$op.uop.mem), $s)
+                mem::read(ea::<AM_ANY>(&$ex.cpu, &$op.uop.mem), $s)
             )
         } else {
-            get::<$s>(&mut $ex.cpu, $reg)
+            get::<$s>(&$ex.cpu, $reg)
         }
     };
 }

@@ -19,6 +19,15 @@ impl Mode {
             Mode::Bits64 => 64,
         }
     }
+
+    /// Address-sized mask (32 or 64 bits): where guest addresses wrap.
+    #[inline(always)]
+    pub fn addr_mask(self) -> u64 {
+        match self {
+            Mode::Bits32 => 0xffff_ffff,
+            Mode::Bits64 => u64::MAX,
+        }
+    }
 }
 
 /// Segment register indices in `CpuState::seg`.
@@ -86,10 +95,7 @@ impl CpuState {
     /// Address-sized mask (32 or 64 bits) for this mode.
     #[inline(always)]
     pub fn addr_mask(&self) -> u64 {
-        match self.mode {
-            Mode::Bits32 => 0xffff_ffff,
-            Mode::Bits64 => u64::MAX,
-        }
+        self.mode.addr_mask()
     }
 
     /// Stack slot width in bytes.
