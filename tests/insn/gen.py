@@ -1502,6 +1502,46 @@ def gen_fused(prog):
                     emit(name, code, how, cc, w, at)
 
 
+def gen_pairs(prog):
+    """Two adjacent instructions of the frequent simple forms (moves, loads
+    and stores through a base or base + index, lea, push/pop, movzx, shifts,
+    add/sub/xor of registers, add/sub/and of immediates), which an emulator
+    may run as one operation: every ordered pair, at 32 bits and (x86-64)
+    64 bits, most writing the register the next one reads. Registers,
+    flags and the scratch memory (the stack is in it) are compared."""
+    bits = prog.bits
+    base, index = reg(bits, 7, prog.w), reg(bits, 5, prog.w)
+    for w in (4,) + ((8,) if bits == 64 else ()):
+        d, s = reg(bits, 3, w), reg(bits, 1, w)
+        p = PTR[w]
+        at = "[%s+8]" % base
+        bi = "[%s+%s*2]" % (base, index)
+        insns = [
+            "mov %s, %s %s" % (d, p, at), "mov %s, %s %s" % (d, p, bi),
+            "mov %s %s, %s" % (p, at, d), "mov %s %s, %s" % (p, bi, s),
+            "lea %s, [%s+0x11]" % (d, d), "lea %s, [%s+%s*4+3]" % (d, s, d),
+            "mov %s, %s" % (s, d), "mov %s, 0x12345678" % d,
+            "push %s" % reg(bits, 3, prog.w), "pop %s" % reg(bits, 3, prog.w),
+            "add %s, 0x7f" % d, "sub %s, 1" % d, "and %s, -16" % d,
+            "movzx %s, BYTE PTR %s" % (d, at), "movzx %s, BYTE PTR %s" % (d, bi),
+            "movzx %s, cl" % d, "movzx %s, cx" % d,
+            "shl %s, 3" % d, "shl %s, cl" % d, "shr %s, 1" % d, "shr %s, cl" % d,
+            "add %s, %s" % (d, s), "xor %s, %s" % (d, s), "sub %s, %s" % (d, s),
+            "mov %s %s, 0x55" % (p, at),
+        ]
+        if bits == 32:
+            insns.append("movzx %s, ch" % d)
+        for a in insns:
+            for b in insns:
+                cases = []
+                for x, y in pairs_small(prog, w, 4):
+                    c = prog.case({d: x, s: y}, prog.rng.flags(), mem=(prog.rng.val(8), 0))
+                    c.regs[REGINFO[base][0]] = "memop-8"
+                    c.regs[REGINFO[index][0]] = 4
+                    cases.append(c)
+                prog.add("%s ; %s" % (a, b), [a, b], cases, dump=True, show=[3, 1])
+
+
 def flag_producers(prog, w):
     """(name, code) of flag-setting instructions on d (bl/bx/ebx/rbx) and s
     (cl/cx/ecx/rcx; cl is also the shift count)."""
@@ -1665,6 +1705,7 @@ FAMILIES = {
     "control": gen_control,
     "flagflow": gen_flagflow,
     "fused": gen_fused,
+    "pairs": gen_pairs,
     "addr": gen_addr,
 }
 

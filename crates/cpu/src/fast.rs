@@ -570,6 +570,7 @@ fn select(i: &Instruction, mode: Mode) -> Option<(OpFn, Uop)> {
                 u.imm = i.immediate(1);
                 u.mem = memref(i, mode)?;
                 let s = i.memory_size().size();
+                u.body = base_body_id(B_MOV_MI, &u.mem, s as u32);
                 macro_rules! inst {
                     ($am:expr) => {
                         sized!(mov_mi, s, $am)
@@ -597,6 +598,13 @@ fn select(i: &Instruction, mode: Mode) -> Option<(OpFn, Uop)> {
             };
             u.imm = src as u64;
             let signed = i.mnemonic() != Movzx;
+            if !signed {
+                u.body = match (u.cc, src) {
+                    (1, 1) => shaped_body_id(B_EXT8_M, &u.mem, s),
+                    (0, _) => body_id(B_EXT_R, s),
+                    _ => B_NONE,
+                };
+            }
             if u.cc == 1 {
                 macro_rules! inst {
                     ($am:expr) => {
@@ -655,6 +663,12 @@ fn select(i: &Instruction, mode: Mode) -> Option<(OpFn, Uop)> {
                     let ((a, s), (b, _)) = (r0()?, r1()?);
                     u.r0 = a;
                     u.r1 = b;
+                    u.body = match kind {
+                        AluKind::Add => body_id(B_ADD_RR, s),
+                        AluKind::Sub => body_id(B_SUB_RR, s),
+                        AluKind::Xor => body_id(B_XOR_RR, s),
+                        _ => B_NONE,
+                    };
                     alu_sized!(alu_rr, s, kind)
                 }
                 (OpKind::Register, k) if is_imm(Some(k)) => {
@@ -664,6 +678,7 @@ fn select(i: &Instruction, mode: Mode) -> Option<(OpFn, Uop)> {
                     u.body = match kind {
                         AluKind::Add => body_id(B_ADD_RI, s),
                         AluKind::Sub => body_id(B_SUB_RI, s),
+                        AluKind::And => body_id(B_AND_RI, s),
                         _ => B_NONE,
                     };
                     alu_sized!(alu_ri, s, kind)
@@ -851,6 +866,11 @@ fn select(i: &Instruction, mode: Mode) -> Option<(OpFn, Uop)> {
                 _ => 0,
             };
             shift_count_operand(i, 1, &mut u)?;
+            u.body = match kind {
+                0 => body_id(B_SHL_R, s),
+                1 => body_id(B_SHR_R, s),
+                _ => B_NONE,
+            };
             match kind {
                 0 => sized!(shift_r, s, 0),
                 1 => sized!(shift_r, s, 1),
@@ -1410,18 +1430,24 @@ fn fused_jcc<const CC: u8, const S: u32, const K: u8, const F: u8, const AM: u8>
 
 /// shl/shr/sar of a register by an immediate (imm) or by cl (cc == 1).
 fn shift_r<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) {
+    shift_r_b::<S, K>(ex, op);
+    next(ex, op)
+}
+
+#[inline(always)]
+fn shift_r_b<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) -> bool {
     let count = shift_count::<S>(ex, op);
     let a = get::<S>(&ex.cpu, op.uop.r0);
     if count == 0 {
         // No flags change; a 32-bit register is still written (zero-extended).
         set::<S>(&mut ex.cpu, op.uop.r0, a);
-        return next(ex, op);
+        return true;
     }
     let kind = [ShiftKind::Shl, ShiftKind::Shr, ShiftKind::Sar][K as usize];
     let (res, cf, of) = shift_compute(kind, a, count, S);
     set::<S>(&mut ex.cpu, op.uop.r0, res);
     ex.cpu.flags.set_shift(S, res, cf != 0, of != 0);
-    next(ex, op)
+    true
 }
 
 /// shl/shr/sar of memory; a zero count changes nothing.
@@ -1561,17 +1587,30 @@ fn mov_mr<const S: u32, const AM: u8>(ex: &mut Exec, op: &Op) {
 }
 
 fn mov_mi<const S: u32, const AM: u8>(ex: &mut Exec, op: &Op) {
-    tryf!(
+    if mov_mi_b::<S, AM>(ex, op) {
+        next(ex, op)
+    }
+}
+
+#[inline(always)]
+fn mov_mi_b<const S: u32, const AM: u8>(ex: &mut Exec, op: &Op) -> bool {
+    tryb!(
         ex,
         op,
         mem::store(ea::<AM>(&ex.cpu, &op.uop.mem), S, op.uop.imm)
     );
-    next(ex, op)
+    true
 }
 
 /// movzx/movsx/movsxd from a register into an S-byte register; `uop.imm`
 /// is the source width.
 fn extend<const S: u32, const SIGNED: bool>(ex: &mut Exec, op: &Op) {
+    extend_b::<S, SIGNED>(ex, op);
+    next(ex, op)
+}
+
+#[inline(always)]
+fn extend_b<const S: u32, const SIGNED: bool>(ex: &mut Exec, op: &Op) -> bool {
     let src = op.uop.imm as u32;
     let v = if src == 1 {
         get::<1>(&ex.cpu, op.uop.r1)
@@ -1584,7 +1623,7 @@ fn extend<const S: u32, const SIGNED: bool>(ex: &mut Exec, op: &Op) {
         v
     };
     set::<S>(&mut ex.cpu, op.uop.r0, v & mask(S));
-    next(ex, op)
+    true
 }
 
 /// movzx/movsx/movsxd of SRC bytes of memory into an S-byte register.
@@ -1592,14 +1631,24 @@ fn extend_m<const S: u32, const SRC: u32, const SIGNED: bool, const AM: u8>(
     ex: &mut Exec,
     op: &Op,
 ) {
-    let v = tryf!(ex, op, mem::read(ea::<AM>(&ex.cpu, &op.uop.mem), SRC));
+    if extend_m_b::<S, SRC, SIGNED, AM>(ex, op) {
+        next(ex, op)
+    }
+}
+
+#[inline(always)]
+fn extend_m_b<const S: u32, const SRC: u32, const SIGNED: bool, const AM: u8>(
+    ex: &mut Exec,
+    op: &Op,
+) -> bool {
+    let v = tryb!(ex, op, mem::read(ea::<AM>(&ex.cpu, &op.uop.mem), SRC));
     let v = if SIGNED {
         crate::ops::shift::sign_extend(v, SRC)
     } else {
         v
     };
     set::<S>(&mut ex.cpu, op.uop.r0, v & mask(S));
-    next(ex, op)
+    true
 }
 
 /// lea: the address sum without a segment base, at address size, then
@@ -1642,11 +1691,17 @@ fn alu<const S: u32, const K: u8>(cpu: &mut CpuState, a: u64, b: u64) -> Option<
 }
 
 fn alu_rr<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) {
+    alu_rr_b::<S, K>(ex, op);
+    next(ex, op)
+}
+
+#[inline(always)]
+fn alu_rr_b<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) -> bool {
     let (a, b) = (get::<S>(&ex.cpu, op.uop.r0), get::<S>(&ex.cpu, op.uop.r1));
     if let Some(r) = alu::<S, K>(&mut ex.cpu, a, b) {
         set::<S>(&mut ex.cpu, op.uop.r0, r);
     }
-    next(ex, op)
+    true
 }
 
 fn alu_ri<const S: u32, const K: u8>(ex: &mut Exec, op: &Op) {
@@ -1757,7 +1812,16 @@ const B_PUSH: u8 = 8;
 const B_POP: u8 = 9;
 const B_ADD_RI: u8 = 10;
 const B_SUB_RI: u8 = 11;
-const B_WIDE: u8 = 0x10;
+const B_EXT8_M: u8 = 12; // movzx of a byte: + 0 base, + 1 base + index
+const B_EXT_R: u8 = 14; // movzx of a register
+const B_SHL_R: u8 = 15;
+const B_SHR_R: u8 = 16;
+const B_ADD_RR: u8 = 17;
+const B_XOR_RR: u8 = 18;
+const B_SUB_RR: u8 = 19;
+const B_AND_RI: u8 = 20;
+const B_MOV_MI: u8 = 21; // base only
+const B_WIDE: u8 = 0x40;
 const B_NONE: u8 = 0xff;
 
 /// The body id of form `id` with S-byte operands (only 4 and 8 pair).
@@ -1778,22 +1842,40 @@ fn shaped_body_id(id: u8, m: &MemRef, s: u32) -> u8 {
     }
 }
 
+/// The body id of memory form `id` (base + disp only).
+fn base_body_id(id: u8, m: &MemRef, s: u32) -> u8 {
+    match m.shape() {
+        AM_BASE => body_id(id, s),
+        _ => B_NONE,
+    }
+}
+
 /// Runs the body with id B of S-byte operands.
 #[inline(always)]
 fn body<const S: u32, const B: u8>(ex: &mut Exec, op: &Op) -> bool {
     match B {
-        0 => mov_rm_b::<S, AM_BASE>(ex, op),
+        B_MOV_RM => mov_rm_b::<S, AM_BASE>(ex, op),
         1 => mov_rm_b::<S, AM_BASE_INDEX>(ex, op),
-        2 => mov_mr_b::<S, AM_BASE>(ex, op),
+        B_MOV_MR => mov_mr_b::<S, AM_BASE>(ex, op),
         3 => mov_mr_b::<S, AM_BASE_INDEX>(ex, op),
-        4 => lea_b::<S, AM_BASE>(ex, op),
+        B_LEA => lea_b::<S, AM_BASE>(ex, op),
         5 => lea_b::<S, AM_BASE_INDEX>(ex, op),
-        6 => mov_rr_b::<S>(ex, op),
-        7 => mov_ri_b::<S>(ex, op),
-        8 => push_b::<S>(ex, op),
-        9 => pop_b::<S>(ex, op),
-        10 => alu_ri_b::<S, 0>(ex, op),
-        _ => alu_ri_b::<S, 5>(ex, op),
+        B_MOV_RR => mov_rr_b::<S>(ex, op),
+        B_MOV_RI => mov_ri_b::<S>(ex, op),
+        B_PUSH => push_b::<S>(ex, op),
+        B_POP => pop_b::<S>(ex, op),
+        B_ADD_RI => alu_ri_b::<S, 0>(ex, op),
+        B_SUB_RI => alu_ri_b::<S, 5>(ex, op),
+        B_EXT8_M => extend_m_b::<S, 1, false, AM_BASE>(ex, op),
+        13 => extend_m_b::<S, 1, false, AM_BASE_INDEX>(ex, op),
+        B_EXT_R => extend_b::<S, false>(ex, op),
+        B_SHL_R => shift_r_b::<S, 0>(ex, op),
+        B_SHR_R => shift_r_b::<S, 1>(ex, op),
+        B_ADD_RR => alu_rr_b::<S, 0>(ex, op),
+        B_XOR_RR => alu_rr_b::<S, 6>(ex, op),
+        B_SUB_RR => alu_rr_b::<S, 5>(ex, op),
+        B_AND_RI => alu_ri_b::<S, 4>(ex, op),
+        _ => mov_mi_b::<S, AM_BASE>(ex, op),
     }
 }
 
@@ -1809,6 +1891,36 @@ fn pair<const S: u32, const A: u8, const B: u8>(ex: &mut Exec, op: &Op) {
     }
 }
 
+/// Calls `$m!($($arg,)* id)` with `$id` matched to a literal body id.
+macro_rules! by_body {
+    ($id:expr, $m:ident $(, $arg:tt)*) => {
+        match $id {
+            0 => $m!($($arg,)* 0),
+            1 => $m!($($arg,)* 1),
+            2 => $m!($($arg,)* 2),
+            3 => $m!($($arg,)* 3),
+            4 => $m!($($arg,)* 4),
+            5 => $m!($($arg,)* 5),
+            6 => $m!($($arg,)* 6),
+            7 => $m!($($arg,)* 7),
+            8 => $m!($($arg,)* 8),
+            9 => $m!($($arg,)* 9),
+            10 => $m!($($arg,)* 10),
+            11 => $m!($($arg,)* 11),
+            12 => $m!($($arg,)* 12),
+            13 => $m!($($arg,)* 13),
+            14 => $m!($($arg,)* 14),
+            15 => $m!($($arg,)* 15),
+            16 => $m!($($arg,)* 16),
+            17 => $m!($($arg,)* 17),
+            18 => $m!($($arg,)* 18),
+            19 => $m!($($arg,)* 19),
+            20 => $m!($($arg,)* 20),
+            _ => $m!($($arg,)* 21),
+        }
+    };
+}
+
 impl Op {
     /// The runner of `first` and `second` (adjacent in a block) as a pair,
     /// if both have bodies of the same width.
@@ -1817,46 +1929,20 @@ impl Op {
         if a == B_NONE || b == B_NONE || (a ^ b) & B_WIDE != 0 {
             return None;
         }
-        macro_rules! second {
-            ($s:literal, $a:literal) => {
-                match b & !B_WIDE {
-                    0 => pair::<$s, $a, 0> as OpFn,
-                    1 => pair::<$s, $a, 1>,
-                    2 => pair::<$s, $a, 2>,
-                    3 => pair::<$s, $a, 3>,
-                    4 => pair::<$s, $a, 4>,
-                    5 => pair::<$s, $a, 5>,
-                    6 => pair::<$s, $a, 6>,
-                    7 => pair::<$s, $a, 7>,
-                    8 => pair::<$s, $a, 8>,
-                    9 => pair::<$s, $a, 9>,
-                    10 => pair::<$s, $a, 10>,
-                    _ => pair::<$s, $a, 11>,
-                }
+        macro_rules! run {
+            ($s:literal, $a:literal, $b:literal) => {
+                pair::<$s, $a, $b> as OpFn
             };
         }
-        macro_rules! first {
-            ($s:literal) => {
-                match a & !B_WIDE {
-                    0 => second!($s, 0),
-                    1 => second!($s, 1),
-                    2 => second!($s, 2),
-                    3 => second!($s, 3),
-                    4 => second!($s, 4),
-                    5 => second!($s, 5),
-                    6 => second!($s, 6),
-                    7 => second!($s, 7),
-                    8 => second!($s, 8),
-                    9 => second!($s, 9),
-                    10 => second!($s, 10),
-                    _ => second!($s, 11),
-                }
+        macro_rules! second {
+            ($s:literal, $a:literal) => {
+                by_body!(b & !B_WIDE, run, $s, $a)
             };
         }
         Some(if a & B_WIDE != 0 {
-            first!(8)
+            by_body!(a & !B_WIDE, second, 8)
         } else {
-            first!(4)
+            by_body!(a & !B_WIDE, second, 4)
         })
     }
 }

@@ -527,6 +527,8 @@ insn_tests!(
     flagflow_64,
     fused_32,
     fused_64,
+    pairs_32,
+    pairs_64,
     addr_32,
     addr_64,
 );
