@@ -5,6 +5,9 @@ use crate::mem;
 use iced_x86::{Code, Decoder, DecoderOptions, FlowControl, Instruction, Register};
 use std::collections::HashMap;
 
+/// The longest x86 instruction, in bytes.
+const MAX_INSN_LEN: usize = 15;
+
 /// Guest page size.
 const PAGE: u64 = 4096;
 
@@ -78,6 +81,8 @@ pub struct BlockCache {
     /// Pages that blocks were decoded from (kept after the blocks go): an
     /// invalidation elsewhere, an mprotect of data say, has nothing to do.
     pages: std::collections::HashSet<u64>,
+    /// The ops of the block being decoded (kept: its room is reused).
+    scratch: Vec<crate::fast::Op>,
 }
 
 impl Default for BlockCache {
@@ -88,6 +93,7 @@ impl Default for BlockCache {
             rets: Box::default(),
             inlined: AddrMap::default(),
             pages: Default::default(),
+            scratch: Vec::with_capacity(MAX_BLOCK + 3),
         }
     }
 }
@@ -150,7 +156,7 @@ impl BlockCache {
         let b: *const Block = match self.blocks.get(&addr) {
             Some(b) => &**b,
             None => {
-                let (b, inlined) = decode_block(addr, bitness)?;
+                let (b, inlined) = decode_block(addr, bitness, &mut self.scratch)?;
                 let b = Box::new(b);
                 self.note_code(addr, b.end);
                 if let Some((s, e)) = inlined {
@@ -242,7 +248,7 @@ impl BlockCache {
 /// Decodes one instruction at `addr`; the error tells a fetch fault from
 /// invalid bytes.
 pub fn decode_one(addr: u64, bitness: u32) -> Result<Instruction, DecodeError> {
-    let mut buf = [0u8; 15];
+    let mut buf = [0u8; MAX_INSN_LEN];
     let n = mem::read_bytes_partial(addr, &mut buf);
     if n == 0 {
         let f = mem::read_u8(addr).err().unwrap_or(mem::Fault {
@@ -291,10 +297,20 @@ fn pc_thunk(addr: u64) -> Option<usize> {
     Some(crate::state::reg_slot(mov.op0_register()).0)
 }
 
+/// Bytes of guest code copied at once for decoding a block.
+const FETCH: usize = 256;
+
 /// Decodes the block at `addr`, with the range of code outside it that it
-/// inlined, if any.
-fn decode_block(addr: u64, bitness: u32) -> Result<(Block, Option<(u64, u64)>), DecodeError> {
-    let mut insns = vec![crate::fast::Op::header(addr)];
+/// inlined, if any. Its ops are built in `scratch`, then moved into a
+/// vector of their exact size.
+fn decode_block(
+    addr: u64,
+    bitness: u32,
+    scratch: &mut Vec<crate::fast::Op>,
+) -> Result<(Block, Option<(u64, u64)>), DecodeError> {
+    let insns = scratch;
+    insns.clear();
+    insns.push(crate::fast::Op::header(addr));
     let mut slows = Vec::new();
     let mut ip = addr;
     let mode = if bitness == 32 {
@@ -303,10 +319,28 @@ fn decode_block(addr: u64, bitness: u32) -> Result<(Block, Option<(u64, u64)>), 
         crate::Mode::Bits64
     };
     let mask = mode.addr_mask();
+    // One decoder runs over the readable bytes from the block's start (not
+    // past the top of the address space); the last instructions, where
+    // fewer bytes than the longest instruction are left, are read one by
+    // one, so that a fetch fault is reported where it happens.
+    let mut code = [0u8; FETCH];
+    let room = (mask - addr).saturating_add(1).min(FETCH as u64) as usize;
+    let len = mem::read_bytes_partial(addr, &mut code[..room]);
+    let mut decoder = Decoder::with_ip(bitness, &code[..len], addr, DecoderOptions::NONE);
     let mut prev = Instruction::default();
     let mut inlined = None;
     loop {
-        let insn = match decode_one(ip, bitness) {
+        let next = if len - decoder.position() >= MAX_INSN_LEN {
+            let i = decoder.decode();
+            if i.is_invalid() {
+                Err(DecodeError::Invalid { addr: ip })
+            } else {
+                Ok(i)
+            }
+        } else {
+            decode_one(ip, bitness)
+        };
+        let insn = match next {
             Ok(i) => i,
             // A bad instruction after the first ends the block before it;
             // the error is reported when execution actually reaches it.
@@ -360,9 +394,11 @@ fn decode_block(addr: u64, bitness: u32) -> Result<(Block, Option<(u64, u64)>), 
         }
     }
     insns.push(crate::fast::Op::terminator(ip));
+    let mut exact = Vec::with_capacity(insns.len());
+    exact.append(insns);
     Ok((
         Block {
-            insns,
+            insns: exact,
             slows,
             end: ip,
         },

@@ -290,11 +290,22 @@ pub fn write_u128(addr: u64, val: u128) -> Result<(), Fault> {
 
 /// Copies guest bytes into `buf`; returns how many were readable before a fault.
 pub fn read_bytes_partial(addr: u64, buf: &mut [u8]) -> usize {
-    for (i, b) in buf.iter_mut().enumerate() {
+    // Whole words while they are readable, then bytes up to the first
+    // fault (a word that faults may still begin with readable bytes).
+    let mut i = 0;
+    while i + 8 <= buf.len() {
+        match read(addr.wrapping_add(i as u64), 8) {
+            Ok(v) => buf[i..i + 8].copy_from_slice(&v.to_le_bytes()),
+            Err(_) => break,
+        }
+        i += 8;
+    }
+    while i < buf.len() {
         match read_u8(addr.wrapping_add(i as u64)) {
-            Ok(v) => *b = v,
+            Ok(v) => buf[i] = v,
             Err(_) => return i,
         }
+        i += 1;
     }
     buf.len()
 }
