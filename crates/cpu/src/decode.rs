@@ -26,7 +26,8 @@ pub enum DecodeError {
 /// A decoded basic block: each instruction with its semantics.
 pub struct Block {
     /// A header op (see `fast::Op::header`), the instructions, then a
-    /// terminator op.
+    /// terminator op unless the last instruction is a branch (or anything
+    /// else that ends a block: its op never runs the one after it).
     pub insns: Vec<crate::fast::Op>,
     /// The generic forms of the instructions without a fast one (only
     /// owned here: their ops reach them by pointer, so each is boxed to
@@ -329,6 +330,7 @@ fn decode_block(
     let mut decoder = Decoder::with_ip(bitness, &code[..len], addr, DecoderOptions::NONE);
     let mut prev = Instruction::default();
     let mut inlined = None;
+    let mut ends_block = false;
     loop {
         let next = if len - decoder.position() >= MAX_INSN_LEN {
             let i = decoder.decode();
@@ -379,6 +381,7 @@ fn decode_block(
         }
         prev = insn;
         if stop || insns.len() > MAX_BLOCK {
+            ends_block = stop;
             break;
         }
     }
@@ -393,7 +396,9 @@ fn decode_block(
             None => i += 1,
         }
     }
-    insns.push(crate::fast::Op::terminator(ip));
+    if !ends_block {
+        insns.push(crate::fast::Op::terminator(ip));
+    }
     let mut exact = Vec::with_capacity(insns.len());
     exact.append(insns);
     Ok((

@@ -947,12 +947,14 @@ fn select(i: &Instruction, mode: Mode) -> Option<(OpFn, Uop)> {
 
 /// Runs the op after `op` in its block (threaded dispatch: each handler
 /// jumps to the next one itself, so every handler has its own, separately
-/// predicted indirect branch). Blocks end with a terminator op, so the
-/// next op always exists for an op that is not a branch.
+/// predicted indirect branch). A block whose last instruction does not end
+/// it (a branch, a system call...) has a terminator op after it, so the
+/// next op always exists for an op that runs it.
 #[inline(always)]
 fn next(ex: &mut Exec, op: &Op) {
     // SAFETY: `op` is an element of a block's op vector, and only the
-    // terminator (which never calls `next`) is last.
+    // terminator or an op that ends its block (neither calls `next`) is
+    // last.
     let n = unsafe { &*(op as *const Op).add(1) };
     (n.run)(ex, n)
 }
