@@ -29,8 +29,20 @@ impl LoadError {
     }
 }
 
-/// Reads a program file, mapping I/O errors to shell-like messages.
-pub fn read_program(path: &str) -> Result<Vec<u8>, LoadError> {
+/// A program file's bytes: mapped, not read (a read copied the whole file,
+/// the dynamic linker's 200 KiB say, into fresh pages at every start-up,
+/// only for its headers and the odd unaligned segment to be used).
+pub struct ProgramBytes(memmap2::Mmap);
+
+impl std::ops::Deref for ProgramBytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+/// Maps a program file, mapping I/O errors to shell-like messages.
+pub fn read_program(path: &str) -> Result<ProgramBytes, LoadError> {
     match std::fs::metadata(path) {
         Ok(m) if m.is_dir() => return Err(LoadError::bad(path, "is a directory")),
         Ok(_) => {}
@@ -42,7 +54,14 @@ pub fn read_program(path: &str) -> Result<Vec<u8>, LoadError> {
         }
         Err(e) => return Err(LoadError::bad(path, &e.to_string())),
     }
-    std::fs::read(path).map_err(|e| LoadError::bad(path, &e.to_string()))
+    let file = std::fs::File::open(path).map_err(|e| LoadError::bad(path, &e.to_string()))?;
+    // SAFETY: a private read-only mapping; the loader only reads it while
+    // loading, as it read the file before (a file truncated meanwhile by
+    // another process would fault here, as it would for the kernel's
+    // loader).
+    let map = unsafe { memmap2::Mmap::map(&file) };
+    map.map(ProgramBytes)
+        .map_err(|e| LoadError::bad(path, &e.to_string()))
 }
 
 /// Guest mode from the ELF identification and machine fields.
