@@ -57,18 +57,53 @@ pub fn note_decoded(start: u64, end: u64) {
     let mut page = start & !(PAGE - 1);
     while page < end {
         if !set.contains(&page) && !ro.contains(&page) {
-            // Writable? A locked compare-exchange of a byte with itself
-            // writes without changing anything, and faults if it cannot.
-            let writable = mem::read_u8(page)
-                .and_then(|v| mem::cas_u8(page, v as u64, v as u64))
-                .is_ok();
-            if !writable {
+            if !writable(page) {
                 ro.insert(page);
             } else if host_mprotect(page, libc::PROT_READ | libc::PROT_EXEC) {
                 set.insert(page);
             }
         }
         page += PAGE;
+    }
+}
+
+/// Whether the guest can write `page`.
+fn writable(page: u64) -> bool {
+    // MADV_POPULATE_WRITE (Linux 5.14) makes the page writable in the page
+    // tables as a store would, and fails where a store would fault, without
+    // the host signal of a faulting probe (one per read-only code page, 58
+    // at the start of a dynamic /bin/true).
+    static SUPPORTED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let supported = *SUPPORTED.get_or_init(|| {
+        // Tried on the (writable) page of this stack frame.
+        let here = 0u8;
+        populate_write(&here as *const u8 as u64 & !(PAGE - 1)).is_ok()
+    });
+    if supported {
+        return populate_write(page).is_ok();
+    }
+    // A locked compare-exchange of a byte with itself writes without
+    // changing anything, and faults if it cannot.
+    mem::read_u8(page)
+        .and_then(|v| mem::cas_u8(page, v as u64, v as u64))
+        .is_ok()
+}
+
+/// madvise(MADV_POPULATE_WRITE) of one page: an error where the page is
+/// not mapped writable (or the kernel does not know the advice).
+fn populate_write(page: u64) -> Result<(), ()> {
+    // SAFETY: madvise on one page; it changes no contents.
+    let r = unsafe {
+        libc::madvise(
+            page as *mut libc::c_void,
+            PAGE as usize,
+            libc::MADV_POPULATE_WRITE,
+        )
+    };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(())
     }
 }
 
