@@ -29,15 +29,22 @@ impl LoadError {
     }
 }
 
-/// A program file's bytes: mapped, not read (a read copied the whole file,
-/// the dynamic linker's 200 KiB say, into fresh pages at every start-up,
-/// only for its headers and the odd unaligned segment to be used).
-pub struct ProgramBytes(memmap2::Mmap);
+/// A program file's bytes: mapped where the file can be (a read copied
+/// the whole file, the dynamic linker's 200 KiB say, into fresh pages at
+/// every start-up, only for its headers and the odd unaligned segment to
+/// be used), else read (a pipe, a FUSE file without mmap support).
+pub enum ProgramBytes {
+    Mapped(memmap2::Mmap),
+    Read(Vec<u8>),
+}
 
 impl std::ops::Deref for ProgramBytes {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
-        &self.0
+        match self {
+            ProgramBytes::Mapped(m) => m,
+            ProgramBytes::Read(v) => v,
+        }
     }
 }
 
@@ -54,14 +61,17 @@ pub fn read_program(path: &str) -> Result<ProgramBytes, LoadError> {
         }
         Err(e) => return Err(LoadError::bad(path, &e.to_string())),
     }
-    let file = std::fs::File::open(path).map_err(|e| LoadError::bad(path, &e.to_string()))?;
-    // SAFETY: a private read-only mapping; the loader only reads it while
-    // loading, as it read the file before (a file truncated meanwhile by
-    // another process would fault here, as it would for the kernel's
-    // loader).
-    let map = unsafe { memmap2::Mmap::map(&file) };
-    map.map(ProgramBytes)
-        .map_err(|e| LoadError::bad(path, &e.to_string()))
+    let mut file = std::fs::File::open(path).map_err(|e| LoadError::bad(path, &e.to_string()))?;
+    // SAFETY: a private read-only mapping, only read while loading. A file
+    // truncated meanwhile by another process would make that read a host
+    // SIGBUS (x86run then stops on it), where a read() saw a short file.
+    if let Ok(m) = unsafe { memmap2::MmapOptions::new().map_copy_read_only(&file) } {
+        return Ok(ProgramBytes::Mapped(m));
+    }
+    let mut data = Vec::new();
+    std::io::Read::read_to_end(&mut file, &mut data)
+        .map_err(|e| LoadError::bad(path, &e.to_string()))?;
+    Ok(ProgramBytes::Read(data))
 }
 
 /// Guest mode from the ELF identification and machine fields.

@@ -395,3 +395,32 @@ fn compat_probe_under_a_seccomp_filter() {
         show(&out.stderr, 3000)
     );
 }
+
+/// A program that can only be read, not mapped (here from a pipe, as
+/// `x86run <(cat prog)` gives it), runs.
+#[test]
+fn program_from_a_pipe_runs() {
+    use std::io::Write;
+    let d = work_dir("pipe");
+    let elf = std::fs::read(hello_elf(&d, 32)).unwrap();
+    let mut child = Command::new(x86run())
+        .arg("/dev/stdin")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("cannot start x86run");
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        // x86run may stop reading early on failure; a broken pipe is fine.
+        let _ = stdin.write_all(&elf);
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    assert_eq!(
+        (out.status.code(), out.stdout.as_slice()),
+        (Some(0), &b"hello, world\n"[..]),
+        "hello from a pipe:\nstderr:\n{}",
+        show(&out.stderr, 3000)
+    );
+}
