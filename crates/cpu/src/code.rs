@@ -73,14 +73,23 @@ fn writable(page: u64) -> bool {
     // tables as a store would, and fails where a store would fault, without
     // the host signal of a faulting probe (one per read-only code page, 58
     // at the start of a dynamic /bin/true).
+    // It must succeed on a writable page (this stack frame's) and fail on
+    // a read-only one (this function's code), or the store is used.
     static SUPPORTED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     let supported = *SUPPORTED.get_or_init(|| {
-        // Tried on the (writable) page of this stack frame.
         let here = 0u8;
-        populate_write(&here as *const u8 as u64 & !(PAGE - 1)).is_ok()
+        let stack = &here as *const u8 as u64 & !(PAGE - 1);
+        let code = writable as fn(u64) -> bool as usize as u64 & !(PAGE - 1);
+        populate_write(stack) == 0 && matches!(populate_write(code), libc::EINVAL | libc::EFAULT)
     });
     if supported {
-        return populate_write(page).is_ok();
+        match populate_write(page) {
+            0 => return true,
+            // No write permission (or not a page a store could reach).
+            libc::EINVAL | libc::EFAULT => return false,
+            // Not mapped, or out of memory: the store tells which.
+            _ => {}
+        }
     }
     // A locked compare-exchange of a byte with itself writes without
     // changing anything, and faults if it cannot.
@@ -89,9 +98,8 @@ fn writable(page: u64) -> bool {
         .is_ok()
 }
 
-/// madvise(MADV_POPULATE_WRITE) of one page: an error where the page is
-/// not mapped writable (or the kernel does not know the advice).
-fn populate_write(page: u64) -> Result<(), ()> {
+/// madvise(MADV_POPULATE_WRITE) of one page: 0, or the errno.
+fn populate_write(page: u64) -> i32 {
     // SAFETY: madvise on one page; it changes no contents.
     let r = unsafe {
         libc::madvise(
@@ -101,9 +109,9 @@ fn populate_write(page: u64) -> Result<(), ()> {
         )
     };
     if r == 0 {
-        Ok(())
+        0
     } else {
-        Err(())
+        std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
     }
 }
 

@@ -320,12 +320,13 @@ fn decode_block(
         crate::Mode::Bits64
     };
     let mask = mode.addr_mask();
-    // One decoder runs over the readable bytes from the block's start (not
-    // past the top of the address space); the last instructions, where
-    // fewer bytes than the longest instruction are left, are read one by
-    // one, so that a fetch fault is reported where it happens.
+    // One decoder runs over the bytes from the block's start to the end of
+    // its page (at most FETCH: reading on into a page that is not mapped
+    // would take a host fault); the last instructions, where fewer bytes
+    // than the longest instruction are left, are read one by one, so that
+    // a fetch fault is reported where it happens.
     let mut code = [0u8; FETCH];
-    let room = (mask - addr).saturating_add(1).min(FETCH as u64) as usize;
+    let room = (PAGE - addr % PAGE).min(FETCH as u64) as usize;
     let len = mem::read_bytes_partial(addr, &mut code[..room]);
     let mut decoder = Decoder::with_ip(bitness, &code[..len], addr, DecoderOptions::NONE);
     let mut prev = Instruction::default();

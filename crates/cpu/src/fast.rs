@@ -1877,7 +1877,8 @@ fn body<const S: u32, const B: u8>(ex: &mut Exec, op: &Op) -> bool {
         B_XOR_RR => alu_rr_b::<S, 6>(ex, op),
         B_SUB_RR => alu_rr_b::<S, 5>(ex, op),
         B_AND_RI => alu_ri_b::<S, 4>(ex, op),
-        _ => mov_mi_b::<S, AM_BASE>(ex, op),
+        B_MOV_MI => mov_mi_b::<S, AM_BASE>(ex, op),
+        _ => unreachable!("body id {B}"),
     }
 }
 
@@ -1918,7 +1919,8 @@ macro_rules! by_body {
             18 => $m!($($arg,)* 18),
             19 => $m!($($arg,)* 19),
             20 => $m!($($arg,)* 20),
-            _ => $m!($($arg,)* 21),
+            21 => $m!($($arg,)* 21),
+            _ => return None,
         }
     };
 }
