@@ -330,26 +330,30 @@ fn decode_block(
     let len = mem::read_bytes_partial(addr, &mut code[..room]);
     let mut decoder = Decoder::with_ip(bitness, &code[..len], addr, DecoderOptions::NONE);
     let mut prev = Instruction::default();
+    let mut insn = Instruction::default();
     let mut inlined = None;
     let mut ends_block = false;
     loop {
+        // Decoded in place: returned by value, the instruction was copied
+        // with wide loads right after the decoder's narrow stores, which
+        // the CPU cannot forward (a stall for every instruction).
         let next = if len - decoder.position() >= MAX_INSN_LEN {
-            let i = decoder.decode();
-            if i.is_invalid() {
+            decoder.decode_out(&mut insn);
+            if insn.is_invalid() {
                 Err(DecodeError::Invalid { addr: ip })
             } else {
-                Ok(i)
+                Ok(())
             }
         } else {
-            decode_one(ip, bitness)
+            decode_one(ip, bitness).map(|i| insn = i)
         };
-        let insn = match next {
-            Ok(i) => i,
+        match next {
+            Ok(()) => {}
             // A bad instruction after the first ends the block before it;
             // the error is reported when execution actually reaches it.
             Err(_) if insns.len() > 1 => break,
             Err(e) => return Err(e),
-        };
+        }
         ip = insn.next_ip() & mask;
         let stop = insn.flow_control() != FlowControl::Next;
         // A call of a get-pc thunk is a move of the return address.
