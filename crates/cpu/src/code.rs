@@ -111,7 +111,11 @@ fn populate_write(page: u64) -> i32 {
     if r == 0 {
         0
     } else {
-        std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
+        // Never 0 on failure (that would read as success).
+        std::io::Error::last_os_error()
+            .raw_os_error()
+            .filter(|&e| e != 0)
+            .unwrap_or(libc::EIO)
     }
 }
 
